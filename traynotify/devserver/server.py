@@ -1,0 +1,307 @@
+"""HTTP front of the contract server: the spec's four endpoints, on loopback.
+
+Where the spec is silent the server answers as follows (and its tests hold it
+to that): boolean parameters take ``true``/``false`` (``1``/``0``), an empty
+value means "not given"; ``page_size`` above 200 is served as 200; a page or
+page size that is not a whole number from 1 up is a 400
+``invalid_request_error``; an unknown path is a 404 ``not_found_error``; a
+wrong method is a 405 ``invalid_request_error``.
+
+Faults (for tests and for trying the app by hand) are injected with
+:meth:`ContractServer.inject`; they apply to API requests only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from ..models import KNOWN_TYPES, MAX_PAGE_SIZE, Notification, format_time
+from .store import Store, StoreError
+
+BASE = "/api/v1/me/notifications"
+_MARK_READ = re.compile(rf"^{re.escape(BASE)}/([^/]+)/mark-read$")
+
+FaultKind = Literal["status", "slow", "drop", "not_json", "wrong_shape"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A way for the server to misbehave on purpose."""
+
+    kind: FaultKind
+    """status: answer ``status``; slow: wait ``delay`` s first; drop: close the
+    connection unanswered; not_json: an HTML page; wrong_shape: JSON of the wrong form."""
+    status: int = 503
+    retry_after: str | None = None
+    """Retry-After header to send with a status fault (seconds or HTTP-date)."""
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    at: float
+    """time.monotonic() on arrival."""
+    status: int
+    """Status sent, or 0 when the connection was dropped."""
+    key: str | None = field(repr=False, default=None)
+
+
+def _to_json(note: Notification) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "type": note.type,
+        "title": note.title,
+        "body": note.body,
+        "link": note.link,
+        "read_at": format_time(note.read_at) if note.read_at else None,
+        "created_at": format_time(note.created_at),
+    }
+
+
+def _bool_param(query: dict[str, list[str]], name: str) -> bool:
+    value = (query.get(name) or [""])[-1].strip().lower()
+    if value in ("", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise StoreError(400, "invalid_request_error", f"{name} must be true or false.")
+
+
+def _int_param(query: dict[str, list[str]], name: str, default: int) -> int:
+    raw = (query.get(name) or [""])[-1].strip()
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise StoreError(400, "invalid_request_error", f"{name} must be a whole number from 1.")
+    return int(raw)
+
+
+class ContractServer:
+    """The notifications API on ``127.0.0.1``, served from a background thread."""
+
+    def __init__(self, store: Store | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the contract server listens on loopback only")
+        self.store = store or Store()
+        self._lock = threading.Lock()
+        self._faults: list[tuple[Fault, int | None]] = []
+        self._records: list[RequestRecord] = []
+        self._stopping = threading.Event()
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def start(self) -> ContractServer:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="contract-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever(0.2)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ContractServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- test controls ---------------------------------------------------------
+    def inject(self, fault: Fault, times: int | None = None) -> None:
+        """Apply ``fault`` to the next ``times`` API requests (None: until cleared)."""
+        with self._lock:
+            self._faults.append((fault, times))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def requests(self, path_suffix: str | None = None) -> list[RequestRecord]:
+        """Requests seen so far, optionally only those whose path ends with a suffix."""
+        with self._lock:
+            records = list(self._records)
+        if path_suffix is None:
+            return records
+        return [r for r in records if r.path.endswith(path_suffix)]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            if not self._faults:
+                return None
+            fault, times = self._faults[0]
+            if times is not None:
+                if times <= 1:
+                    self._faults.pop(0)
+                else:
+                    self._faults[0] = (fault, times - 1)
+            return fault
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    # -- routing ---------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], key: str | None
+    ) -> tuple[int, Any]:
+        """Answer one API request: (status, JSON body). Pure over the store."""
+        try:
+            return 200, self._route(method, path, query, key)
+        except StoreError as err:
+            return err.status, {"error": {"type": err.etype, "message": err.message}}
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], key: str | None) -> Any:
+        path = path.rstrip("/") or "/"
+        if not (path == BASE or path.startswith(BASE + "/")):
+            raise StoreError(404, "not_found_error", f"No route for {path}.")
+        user = self.store.user_for(key)
+        want = "POST" if path.endswith("/mark-read") or path.endswith("/mark-all-read") else "GET"
+        if method != want:
+            raise StoreError(405, "invalid_request_error", f"Use {want} for {path}.")
+        if path == BASE:
+            return self._list(user, query)
+        if path == f"{BASE}/unread-count":
+            return {"count": self.store.unread_count(user)}
+        if path == f"{BASE}/mark-all-read":
+            return {"marked_read": self.store.mark_all_read(user)}
+        match = _MARK_READ.match(path)
+        if match:
+            raw_id = match.group(1)
+            if not raw_id.isdigit():
+                raise StoreError(404, "not_found_error", f"Notification {raw_id} not found.")
+            note = self.store.mark_read(user, int(raw_id))
+            assert note.read_at is not None
+            return {"id": note.id, "type": note.type, "read_at": format_time(note.read_at)}
+        raise StoreError(404, "not_found_error", f"No route for {path}.")
+
+    def _list(self, user: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        unread = _bool_param(query, "unread")
+        read = _bool_param(query, "read")
+        if unread and read:
+            raise StoreError(
+                400, "invalid_request_error", "read and unread are mutually exclusive."
+            )
+        type_ = (query.get("type") or [""])[-1] or None
+        if type_ is not None and type_ not in KNOWN_TYPES:
+            raise StoreError(400, "invalid_request_error", f"Unknown type {type_!r}.")
+        page = _int_param(query, "page", 1)
+        page_size = min(_int_param(query, "page_size", 50), MAX_PAGE_SIZE)
+        rows = self.store.query(user, unread=unread, read=read, type=type_)
+        start = (page - 1) * page_size
+        return {
+            "items": [_to_json(n) for n in rows[start : start + page_size]],
+            "total": len(rows),
+            "page": page,
+            "page_size": page_size,
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "bytespike-contract/1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # tests read server.requests() instead
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def do_PUT(self) -> None:
+                self._serve("PUT")
+
+            def do_DELETE(self) -> None:
+                self._serve("DELETE")
+
+            def _serve(self, method: str) -> None:
+                arrived = time.monotonic()
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query, keep_blank_values=True)
+                auth = self.headers.get("Authorization", "")
+                scheme, _, token = auth.partition(" ")
+                key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+                fault = server._next_fault()
+                status, body, extra = self._faulted(fault, method, parts.path, query, key)
+                server._record(RequestRecord(method, parts.path, query, arrived, status, key))
+                if status == 0:
+                    self.close_connection = True
+                    return
+                self._send(status, body, extra)
+
+            def _faulted(
+                self,
+                fault: Fault | None,
+                method: str,
+                path: str,
+                query: dict[str, list[str]],
+                key: str | None,
+            ) -> tuple[int, bytes, dict[str, str]]:
+                json_type = {"Content-Type": "application/json"}
+                if fault is None or fault.kind == "slow":
+                    if fault is not None:
+                        server._stopping.wait(fault.delay)
+                    status, data = server.handle(method, path, query, key)
+                    return status, json.dumps(data).encode(), json_type
+                if fault.kind == "drop":
+                    return 0, b"", {}
+                if fault.kind == "not_json":
+                    page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                    return 200, page, {"Content-Type": "text/html"}
+                if fault.kind == "wrong_shape":
+                    return 200, b'{"count": "many", "items": {}}', json_type
+                headers = dict(json_type)
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = fault.retry_after
+                etype = "rate_limit_error" if fault.status == 429 else "api_error"
+                body = {"error": {"type": etype, "message": "Injected fault."}}
+                return fault.status, json.dumps(body).encode(), headers
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
