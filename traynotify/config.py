@@ -1,0 +1,195 @@
+"""Settings: what they are, where each comes from, and which values are acceptable."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, CredentialError
+from .models import KNOWN_TYPES
+
+DEFAULT_API_URL = "https://llm.bytespike.ai"
+DEFAULT_CONSOLE_URL = "https://console.bytespike.ai"
+MIN_INTERVAL = 1.0
+MAX_MENU_LENGTH = 50
+
+ENV_KEY = "BYTESPIKE_API_KEY"
+ENV_API_URL = "BYTESPIKE_API_URL"
+ENV_CONSOLE_URL = "BYTESPIKE_CONSOLE_URL"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user can set (the API key is not a setting: see credentials)."""
+
+    api_url: str = DEFAULT_API_URL
+    """Base URL of the API; https unless loopback."""
+    console_url: str = DEFAULT_CONSOLE_URL
+    """Base URL that notification links are joined to."""
+    interval: float = 60.0
+    """Seconds between unread-count polls."""
+    popups: bool = True
+    """Whether new notifications pop up as toasts."""
+    muted_types: tuple[str, ...] = field(default=())
+    """Event types that never pop up (they still count and list)."""
+    menu_length: int = 10
+    """How many unread titles the menu shows."""
+    language: str | None = None
+    """UI language ("en", "zh_CN"); None follows the OS."""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(value: str, name: str) -> str:
+    """A usable base URL: http(s), a host, https unless the host is loopback."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"{name} is not a valid URL: {text!r}.") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, not {text!r}.")
+    if parts.username or parts.password:
+        raise ConfigError(f"{name} must not contain a user name or password.")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not contain a query or fragment: {text!r}.")
+    if parts.scheme != "https" and not is_loopback_host(host):
+        raise ConfigError(
+            f"{name} must use https (only loopback addresses may use http): {text!r}."
+        )
+    return text.rstrip("/")
+
+
+def _as_float(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
+    if not number >= MIN_INTERVAL or number == float("inf"):
+        raise ConfigError(f"{name} must be at least {MIN_INTERVAL:g} second, not {value!r}.")
+    return number
+
+
+def _as_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+
+
+def _as_types(value: Any, name: str) -> tuple[str, ...]:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    types = tuple(str(t).strip() for t in items if str(t).strip())
+    unknown = [t for t in types if t not in KNOWN_TYPES]
+    if unknown:
+        raise ConfigError(
+            f"{name}: unknown type {unknown[0]!r}; known types: {', '.join(KNOWN_TYPES)}."
+        )
+    return types
+
+
+def _as_menu_length(value: Any, name: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+    if not 1 <= number <= MAX_MENU_LENGTH:
+        raise ConfigError(f"{name} must be from 1 to {MAX_MENU_LENGTH}, not {number}.")
+    return number
+
+
+def _as_language(value: Any, name: str) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    if text in ("", "auto", "system"):
+        return None
+    if not text.replace("_", "").replace("-", "").isalnum() or len(text) > 16:
+        raise ConfigError(f"{name} must be a language code such as en or zh_CN, not {text!r}.")
+    return text
+
+
+_CHECKS = {
+    "api_url": lambda v, n: check_base_url(str(v), n),
+    "console_url": lambda v, n: check_base_url(str(v), n),
+    "interval": _as_float,
+    "popups": _as_bool,
+    "muted_types": _as_types,
+    "menu_length": _as_menu_length,
+    "language": _as_language,
+}
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def check_value(name: str, value: Any, source: str | None = None) -> Any:
+    """Validate one setting; errors name where the value came from."""
+    if name not in _CHECKS:
+        raise ConfigError(f"Unknown setting {name!r}; settings: {', '.join(SETTING_NAMES)}.")
+    return _CHECKS[name](value, source or name)
+
+
+def apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
+    """``base`` with each given value checked and applied."""
+    changes = {
+        name: check_value(name, value, f"{name} ({source})")
+        for name, value in values.items()
+        if value is not None
+    }
+    return replace(base, **changes)
+
+
+def from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """Settings the environment gives."""
+    values = {}
+    if env.get(ENV_API_URL, "").strip():
+        values["api_url"] = env[ENV_API_URL]
+    if env.get(ENV_CONSOLE_URL, "").strip():
+        values["console_url"] = env[ENV_CONSOLE_URL]
+    return values
+
+
+def resolve(
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    file_values: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults < settings file < environment < command-line flags."""
+    settings = Settings()
+    if file_values:
+        settings = apply(settings, file_values, "settings file")
+    settings = apply(settings, from_env(env), "environment")
+    return apply(settings, flags, "command line")
+
+
+def check_key(key: str, source: str) -> str:
+    """A key that can travel in an Authorization header; never echoes the key."""
+    key = key.strip()
+    if not key:
+        raise CredentialError(f"The API key from {source} is empty.")
+    if any(not ch.isascii() or not ch.isprintable() or ch.isspace() for ch in key):
+        raise CredentialError(
+            f"The API key from {source} contains spaces or characters an API key cannot have."
+        )
+    return key
+
+
+def key_from_env(env: Mapping[str, str]) -> str | None:
+    """The key from BYTESPIKE_API_KEY, checked; None when unset or blank."""
+    raw = env.get(ENV_KEY, "")
+    return check_key(raw, ENV_KEY) if raw.strip() else None
