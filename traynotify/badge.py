@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 
+from .i18n import _
+from .state import Status, TrayState
+
 
 class Look(enum.Enum):
     """The icon's distinct looks."""
@@ -13,7 +16,7 @@ class Look(enum.Enum):
     UNREAD = "unread"
     """Signed in, a count to show."""
     OFFLINE = "offline"
-    """The server could not be reached; the count may be stale."""
+    """The server could not be reached or failed; the count may be stale."""
     SIGNED_OUT = "signed-out"
     """No key, or the key was revoked."""
 
@@ -23,3 +26,28 @@ def badge_text(count: int) -> str:
     if count <= 0:
         return ""
     return str(count) if count <= 99 else "99+"
+
+
+def look_for(state: TrayState) -> Look:
+    if state.status is Status.SIGNED_OUT:
+        return Look.SIGNED_OUT
+    if state.status in (Status.OFFLINE, Status.ERROR):
+        return Look.OFFLINE
+    return Look.UNREAD if state.count > 0 else Look.NONE
+
+
+def tooltip(state: TrayState, has_menu: bool = True) -> str:
+    """The icon's title: "traynotify: 7 unread", plus the problem in words."""
+    if state.status is Status.SIGNED_OUT:
+        text = _("traynotify: signed out ({problem})").format(
+            problem=state.problem or _("no API key")
+        )
+    elif state.status is Status.STARTING:
+        text = _("traynotify: connecting…")
+    else:
+        text = _("traynotify: {n} unread").format(n=state.count)
+        if state.status in (Status.OFFLINE, Status.ERROR):
+            text += " · " + (state.problem or _("offline"))
+    if not has_menu:
+        text += " · " + _("no menu on this desktop: install PyGObject and AppIndicator")
+    return text

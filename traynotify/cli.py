@@ -437,6 +437,15 @@ def main(
         return exit_code_for(exc)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: still one line, details behind --debug
+        if debug:
+            raise
+        print(
+            f"traynotify: unexpected error ({type(exc).__name__}: {one_line(str(exc), 200)});"
+            " run with --debug for details.",
+            file=err,
+        )
+        return EXIT_ERROR
 
 
 def _setup_logging(debug: bool) -> None:

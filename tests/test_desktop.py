@@ -1,0 +1,235 @@
+"""The real traynotify process on a real virtual desktop, driven as a user would.
+
+Xvfb + trayer (tray host) + session D-Bus + dunst (notification daemon); the
+contract server on loopback; xdotool for clicks and keys; a $BROWSER stub.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from traynotify.devserver import ContractServer
+from traynotify.menu import build_menu
+from traynotify.state import Status, TrayState
+
+from .conftest import KEY, seeded_store
+from .desktop import ICON_NAME, AppProcess, Desktop, browser_stub, start_desktop, wait_for
+
+pytestmark = pytest.mark.desktop
+
+RED = (220, 38, 38)
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    yield from start_desktop(tmp_path_factory.mktemp("desktop"))
+
+
+@pytest.fixture
+def server() -> Iterator[ContractServer]:
+    with ContractServer(seeded_store()) as srv:
+        yield srv
+
+
+Launch = Callable[..., AppProcess]
+
+
+@pytest.fixture
+def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator[Launch]:
+    started: list[AppProcess] = []
+    browser, browser_log = browser_stub(tmp_path)
+    desktop.close_toasts()
+
+    def start(
+        *args: str, backend: str = "gtk", key: str | None = KEY, state_home: Path | None = None
+    ) -> AppProcess:
+        env = desktop.env
+        env.update(
+            BYTESPIKE_API_URL=server.url,
+            PYSTRAY_BACKEND=backend,
+            BROWSER=browser,
+            XDG_STATE_HOME=str(state_home or tmp_path / "state"),
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+        )
+        env.pop("BYTESPIKE_API_KEY", None)
+        if key is not None:
+            env["BYTESPIKE_API_KEY"] = key
+        stderr_path = tmp_path / f"app-{len(started)}.stderr"
+        with open(stderr_path, "w") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "traynotify", "run", "--interval", "1", *args],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                text=True,
+            )
+        app = AppProcess(proc, desktop, browser_log, stderr_path)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(timeout=10)
+        # wait for the icon to leave the tray before the next test
+    desktop.close_toasts()
+    wait_for(
+        "icons of this test to leave the tray",
+        lambda: desktop.find_window(ICON_NAME) is None,
+        timeout=10,
+    )
+
+
+def red_pixels(image) -> int:  # type: ignore[no-untyped-def]
+    data = image.convert("RGB").tobytes()
+    return sum(
+        1
+        for i in range(0, len(data), 3)
+        if abs(data[i] - RED[0]) < 40 and data[i + 1] < 90 and data[i + 2] < 90
+    )
+
+
+def menu_downs_to(label: str, state: TrayState) -> int:
+    """How many Down presses reach ``label`` in a freshly opened menu (enabled rows only)."""
+    from datetime import datetime, timezone
+
+    rows = [
+        e
+        for e in build_menu(state, datetime.now(timezone.utc))
+        if not e.separator and e.enabled and e.action is not None
+    ]
+    labels = [e.label for e in rows]
+    return next(i for i, lab in enumerate(labels) if lab.startswith(label)) + 1
+
+
+def test_icon_docks_and_badge_shows_the_count(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    baseline = len(desktop.toasts())
+    app = launch()
+    wait_for("the title to show the count", lambda: app.title() == "traynotify: 3 unread")
+    wait_for("a red badge on the icon", lambda: red_pixels(app.icon_image()) > 20)
+    # the badge sits in the top-right corner of the icon
+    image = app.icon_image()
+    w, h = image.size
+    assert red_pixels(image.crop((w // 2, 0, w, h // 2))) > red_pixels(
+        image.crop((0, h // 2, w // 2, h))
+    )
+    # first start with a backlog: one summary toast, not three
+    wait_for("the first-start summary", lambda: desktop.toasts()[baseline:])
+    time.sleep(2)  # two more polls: nothing else may pop up
+    assert [t[0] for t in desktop.toasts()[baseline:]] == ["You have 3 unread notifications"]
+
+
+def test_new_notification_changes_badge_and_toasts(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    before = len(desktop.toasts())
+    server.store.add(
+        "alice",
+        "system.payment.received",
+        "Payment received - $75.00",
+        "Your top-up has cleared. Balance is now $80.00.",
+        "/billing",
+    )
+    wait_for("the badge to count it", lambda: app.title() == "traynotify: 4 unread")
+    toasts = wait_for("a toast", lambda: desktop.toasts()[before:])
+    assert toasts == [
+        ("Payment received - $75.00", "Your top-up has cleared. Balance is now $80.00.", 10000)
+    ]
+
+
+def test_clicking_an_entry_opens_its_console_link_and_marks_it_read(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    app.open_menu()
+    desktop.key("Down", "Return")  # the header is not selectable: first Down = newest
+    assert wait_for("the browser stub", app.opened_urls) == ["https://console.bytespike.ai/billing"]
+    wait_for("mark-read on the server", lambda: server.store.unread_count("alice") == 2)
+    note = server.store.get(5001)
+    assert note is not None
+    assert note.read_at is not None
+    assert [r.path for r in server.requests("/mark-read")] == [
+        "/api/v1/me/notifications/5001/mark-read"
+    ]
+    wait_for("the badge to drop", lambda: app.title() == "traynotify: 2 unread")
+
+
+def test_mark_all_as_read_zeroes_server_and_icon(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    wait_for("the menu items", lambda: red_pixels(app.icon_image()) > 20)
+    state = TrayState(
+        status=Status.OK, count=3, items=tuple(n for n in server.store.query("alice", unread=True))
+    )
+    app.open_menu()
+    desktop.key(*["Down"] * menu_downs_to("Mark all as read", state), "Return")
+    wait_for("the server count to reach 0", lambda: server.store.unread_count("alice") == 0)
+    wait_for("the icon to show 0", lambda: app.title() == "traynotify: 0 unread")
+    wait_for("the red badge to go", lambda: red_pixels(app.icon_image()) == 0)
+    assert len(server.requests("/mark-all-read")) == 1
+
+
+def test_quit_ends_the_process(launch: Launch, desktop: Desktop) -> None:
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    app.open_menu()
+    desktop.key("Up", "Return")  # Quit is the last entry
+    # A hang check, not a benchmark: the bench measures how quick it is.
+    assert app.proc.wait(timeout=5) == 0
+    assert "Traceback" not in app.stderr()
+
+
+def test_no_key_shows_signed_out(launch: Launch, server: ContractServer) -> None:
+    app = launch(key=None)
+    wait_for("the signed-out title", lambda: app.title() == "traynotify: signed out (no API key)")
+    assert server.requests() == []
+
+
+def test_revoked_key_stops_polling(launch: Launch, server: ContractServer) -> None:
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    server.store.revoke_key(KEY)
+    wait_for("the signed-out title", lambda: "signed out" in app.title())
+    seen = len(server.requests())
+    time.sleep(3)  # three intervals: no request may go out with the rejected key
+    assert len(server.requests()) == seen
+
+
+def test_toasts_are_not_repeated_after_a_restart(
+    launch: Launch, server: ContractServer, desktop: Desktop, tmp_path: Path
+) -> None:
+    baseline = len(desktop.toasts())  # the monitor log spans the whole module
+    first = launch()
+    wait_for("the first count", lambda: first.title() == "traynotify: 3 unread")
+    wait_for("the summary toast", lambda: len(desktop.toasts()) > baseline)
+    first.proc.terminate()
+    first.proc.wait(timeout=10)
+    wait_for("the icon to leave", lambda: desktop.find_window(ICON_NAME) is None)
+    shown = len(desktop.toasts())
+    server.store.add("alice", "admin.org.member.add", "Ana joined", "Ana was added.", None)
+    second = launch()
+    wait_for("the new count", lambda: second.title() == "traynotify: 4 unread")
+    wait_for("one toast for the one new", lambda: len(desktop.toasts()) > shown)
+    time.sleep(2)
+    assert [t[0] for t in desktop.toasts()[shown:]] == ["Ana joined"]
+
+
+def test_xorg_backend_says_it_has_no_menu(launch: Launch) -> None:
+    app = launch(backend="xorg")
+    wait_for("the title", lambda: "no menu" in app.title())
+    assert "install PyGObject and AppIndicator" in app.title()
+    wait_for("the start-up warning", lambda: "no menu" in app.stderr())

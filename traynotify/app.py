@@ -1,0 +1,177 @@
+"""The composition root: wires the poller, the tray, toasts and the browser together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from .api import Client
+from .browser import open_url
+from .config import Settings, key_from_env
+from .errors import CredentialError
+from .i18n import _
+from .links import safe_link
+from .menu import Action
+from .notifier import Notifier
+from .paths import state_dir
+from .poller import Poller, PollerConfig
+from .seen import SeenStore
+from .text import one_line
+from .toasts import Toast
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """One running tray app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        key_source: Callable[[], str | None],
+        seen_path: Path,
+        opener: Callable[[str], bool] = open_url,
+    ) -> None:
+        from .tray import Tray  # loads pystray: only the tray commands get here
+
+        self.settings = settings
+        self.opener = opener
+        self.notifier = Notifier()
+        self.tray = Tray(self.on_action, settings.menu_length)
+        self.poller = Poller(
+            config=PollerConfig(
+                interval=settings.interval,
+                menu_length=settings.menu_length,
+                muted_types=settings.muted_types,
+                popups=settings.popups,
+            ),
+            key_source=key_source,
+            client_factory=lambda key: Client(settings.api_url, key),
+            seen=SeenStore(seen_path, settings.api_url),
+            publish=self.tray.update,
+            toast=self.notifier.show,
+        )
+
+    def run(self) -> int:
+        # Ctrl+C or a TERM signal ends the app at once; shown ids are saved atomically.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        log.info("Tray backend: %s (menu: %s)", self.tray.backend, self.tray.has_menu)
+        self.tray.run(on_ready=self.poller.start)
+        self.poller.stop(timeout=0.5)
+        return 0
+
+    # -- clicks (on the tray's thread) ---------------------------------------------------
+    def on_action(self, action: Action) -> None:
+        kind = action.kind
+        if kind == "open" and action.notification_id is not None:
+            self.open_notification(action.notification_id)
+        elif kind == "mark_all":
+            self.poller.mark_all_read()
+        elif kind == "open_console":
+            url = safe_link(self.settings.console_url, "/")
+            if url:
+                self._in_background(lambda: self.opener(url))
+        elif kind == "refresh":
+            self.poller.refresh()
+        elif kind == "toggle_popups":
+            self.poller.set_popups_paused(not self.poller.state.popups_paused)
+        elif kind == "sign_in":
+            message = _(
+                "Set BYTESPIKE_API_KEY to your BytesSpike API key and start traynotify again."
+            )
+            self.poller.note(message)
+            self.notifier.show(Toast(_("Sign in to traynotify"), message))
+            self.poller.key_changed()
+        elif kind == "quit":
+            self.poller.stop(timeout=0.5)
+            self.tray.stop()
+
+    def open_notification(self, notification_id: int) -> None:
+        note = next((n for n in self.poller.state.items if n.id == notification_id), None)
+        if note is None:
+            return
+        url = safe_link(self.settings.console_url, note.link)
+        if note.link and url is None:
+            log.warning(
+                "Not opening the link of notification %s: %r is not a console link.",
+                note.id,
+                one_line(note.link, 200),
+            )
+            self.poller.note(
+                _("The link of “{title}” was not safe to open.").format(
+                    title=one_line(note.title, 40)
+                )
+            )
+            self.poller.mark_read(note.id)
+            return
+        if url is None:
+            self.poller.mark_read(note.id)
+            return
+
+        def open_then_mark() -> None:
+            if self.opener(url):
+                self.poller.mark_read(note.id)
+            else:
+                self.poller.note(_("Could not start a browser for {url}.").format(url=url))
+
+        self._in_background(open_then_mark)
+
+    @staticmethod
+    def _in_background(job: Callable[[], object]) -> None:
+        # webbrowser may wait for the browser command: never block the tray's loop.
+        threading.Thread(target=job, name="traynotify-open", daemon=True).start()
+
+
+def env_key_source(env: Mapping[str, str]) -> Callable[[], str | None]:
+    def source() -> str | None:
+        return key_from_env(env)
+
+    return source
+
+
+def run_tray(settings: Settings, env: Mapping[str, str]) -> int:
+    try:
+        key_from_env(env)
+    except CredentialError as exc:
+        print(f"traynotify: {exc}", file=sys.stderr)
+    return App(settings, env_key_source(env), state_dir() / "seen.json").run()
+
+
+def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from dataclasses import replace
+
+    from .devserver import ContractServer, Store
+    from .devserver.samples import DEMO_KEY, add_next, seed, ticker
+
+    store = Store()
+    seed(store)
+    server = ContractServer(store, port=args.port).start()
+    stop = threading.Event()
+    events = ticker()
+
+    def feed() -> None:
+        while args.every > 0 and not stop.wait(args.every):
+            add_next(store, events)
+
+    threading.Thread(target=feed, name="demo-feed", daemon=True).start()
+    settings = replace(
+        Settings(), api_url=server.url, interval=args.interval if args.interval else 5.0
+    )
+    print(
+        f"traynotify demo: the tray icon is talking to a local BytesSpike server at "
+        f"{server.url} with sample notifications."
+    )
+    if args.every > 0:
+        print(f"A new notification arrives every {args.every:g} s. Quit from the tray menu.")
+    with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
+        try:
+            return App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json").run()
+        finally:
+            stop.set()
+            server.stop()

@@ -1,0 +1,123 @@
+"""OS toasts through plyer. Showing a toast never raises: a failure is a logged warning."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import subprocess
+import sys
+import warnings
+from html import escape
+from typing import Any
+
+from .text import one_line, paragraph
+from .toasts import Toast
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "traynotify"
+TIMEOUT_S = 10
+
+
+def linux_body(text: str) -> str:
+    # freedesktop notification bodies may be parsed as markup: show text as text.
+    return escape(text, quote=False)
+
+
+def macos_command(title: str, body: str) -> list[str]:
+    """osascript with the texts as arguments, never spliced into the script."""
+    return [
+        "osascript",
+        "-e",
+        "on run argv",
+        "-e",
+        "display notification (item 2 of argv) with title (item 1 of argv)",
+        "-e",
+        "end run",
+        title,
+        body,
+    ]
+
+
+class Notifier:
+    """Shows :class:`Toast` values as OS notifications."""
+
+    def __init__(self, app_icon: str = "", timeout: int = TIMEOUT_S) -> None:
+        self.app_icon = app_icon
+        self.timeout = timeout
+        self._impl: Any = None
+        self.mechanism = "unknown"
+
+    def _load(self) -> Any:
+        """plyer's notification backend for this OS, or None if it cannot load."""
+        if self._impl is None:
+            # Not via plyer's proxy: it prints a traceback when the import fails.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    from plyer.utils import platform
+
+                    module = importlib.import_module(f"plyer.platforms.{platform}.notification")
+                    self._impl = module.instance()
+                except Exception as exc:
+                    log.warning(
+                        "Toasts are unavailable (%s): %s",
+                        type(exc).__name__,
+                        one_line(str(exc), 200),
+                    )
+                    self._impl = False
+            for w in caught:
+                log.warning("Toasts: %s", one_line(str(w.message), 200))
+            self.mechanism = type(self._impl).__name__ if self._impl else "none"
+            if self.mechanism == "NotifySendNotification":
+                log.warning(
+                    "Toasts go through notify-send: install dbus-python for D-Bus "
+                    "toasts (see README)."
+                )
+        return self._impl
+
+    def show(self, toast: Toast) -> bool:
+        title = one_line(toast.title, 100)
+        body = paragraph(toast.body, 300)
+        try:
+            backend = self._load()
+            if not backend:
+                return False
+            if sys.platform.startswith("linux"):
+                kwargs: dict[str, Any] = dict(
+                    title=title,
+                    message=linux_body(body),
+                    app_name=APP_NAME,
+                    app_icon=self.app_icon,
+                    timeout=self.timeout,
+                )
+                if self.mechanism == "NotifySendNotification":
+                    # plyer's notify-send path would pass -t 0: a toast that never expires.
+                    backend._notify(**kwargs, expire_time=str(self.timeout * 1000))
+                else:
+                    backend.notify(**kwargs)
+            elif sys.platform == "darwin":
+                try:
+                    backend.notify(
+                        title=title, message=body, app_name=APP_NAME, timeout=self.timeout
+                    )
+                except Exception:  # plyer needs pyobjus on macOS; AppleScript always works
+                    subprocess.run(
+                        macos_command(title, body), check=True, timeout=10, capture_output=True
+                    )
+            else:
+                backend.notify(
+                    title=title,
+                    message=body,
+                    app_name=APP_NAME,
+                    app_icon=self.app_icon,
+                    timeout=self.timeout,
+                )
+            return True
+        except Exception as exc:
+            log.warning(
+                "Could not show a notification (%s): %s",
+                type(exc).__name__,
+                one_line(str(exc), 200),
+            )
+            return False

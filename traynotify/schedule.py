@@ -1,0 +1,42 @@
+"""When to poll next: plain functions over numbers, no clock."""
+
+from __future__ import annotations
+
+import random
+
+BACKOFF_CAP = 900.0
+"""Longest wait after repeated failures (15 min; jitter takes up to a quarter off)."""
+START_JITTER_MAX = 3.0
+CLOCK_JUMP = 30.0
+"""Wall time running ahead of monotonic time by this much means the machine slept."""
+MIN_RETRY_AFTER = 1.0
+
+
+def first_delay(interval: float, rng: random.Random) -> float:
+    """Spread the first poll of many clients that all start at login."""
+    return rng.uniform(0.0, min(START_JITTER_MAX, interval / 2))
+
+
+def next_delay(
+    interval: float,
+    failures: int,
+    retry_after: float | None,
+    rng: random.Random,
+) -> float:
+    """Seconds until the next poll.
+
+    No failure: the interval. A server-given Retry-After: exactly that (at least
+    1 s). Otherwise exponential back-off with jitter from the interval up,
+    capped at BACKOFF_CAP, never shorter than the interval.
+    """
+    if retry_after is not None:
+        return max(retry_after, MIN_RETRY_AFTER)
+    if failures <= 0:
+        return interval
+    ceiling = min(BACKOFF_CAP, interval * 2.0 ** min(failures, 30))
+    return max(interval, ceiling * rng.uniform(0.75, 1.0))
+
+
+def slept(wall_elapsed: float, mono_elapsed: float) -> bool:
+    """Whether the machine was suspended between two readings of both clocks."""
+    return wall_elapsed - mono_elapsed > CLOCK_JUMP

@@ -1,0 +1,110 @@
+"""Which notifications were already shown, kept on disk across restarts.
+
+The API's ids are not in ``created_at`` order, so a "highest id seen" watermark
+would miss or repeat toasts; we keep the ids themselves (the most recent few
+hundred per API URL).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KEEP_IDS = 1000
+KEEP_ACCOUNTS = 8
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Move a broken file out of the way, keeping it for inspection."""
+    target = path.with_name(f"{path.name}.broken-{int(time.time())}")
+    os.replace(path, target)
+    log.warning("%s %s; moved it to %s and started afresh.", path, why, target)
+    return target
+
+
+class SeenStore:
+    """Shown ids per API URL in one JSON file."""
+
+    def __init__(self, path: Path, api_url: str) -> None:
+        self.path = path
+        self.api_url = api_url
+        self._accounts: dict[str, list[int]] = {}
+        self.first_run = True
+        """True when nothing was ever recorded for this API URL."""
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            log.warning(
+                "Cannot read %s (%s); shown notifications start afresh.", self.path, exc.strerror
+            )
+            return
+        try:
+            data = json.loads(raw)
+            accounts = data["accounts"]
+            if not isinstance(accounts, dict):
+                raise TypeError
+            self._accounts = {
+                str(url): [int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+                for url, ids in accounts.items()
+                if isinstance(ids, list)
+            }
+        except (ValueError, TypeError, KeyError, AttributeError):
+            try:
+                set_aside(self.path, "was not a valid state file")
+            except OSError as exc:
+                log.warning("Cannot move aside %s: %s", self.path, exc.strerror)
+            return
+        self.first_run = self.api_url not in self._accounts
+
+    def __contains__(self, notification_id: int) -> bool:
+        return notification_id in self._ids()
+
+    def _ids(self) -> list[int]:
+        return self._accounts.get(self.api_url, [])
+
+    def add(self, ids: Iterable[int]) -> None:
+        """Record ``ids`` as shown and save (even when none are new: first run ends)."""
+        merged = list(self._ids())
+        known = set(merged)
+        for i in ids:
+            if i not in known:
+                known.add(i)
+                merged.append(i)
+        self._accounts.pop(self.api_url, None)
+        self._accounts[self.api_url] = merged[-KEEP_IDS:]
+        while len(self._accounts) > KEEP_ACCOUNTS:
+            self._accounts.pop(next(iter(self._accounts)))
+        self.first_run = False
+        try:
+            write_atomic(self.path, json.dumps({"version": 1, "accounts": self._accounts}))
+        except OSError as exc:
+            log.warning(
+                "Cannot save %s (%s); toasts may repeat after a restart.", self.path, exc.strerror
+            )

@@ -1,0 +1,64 @@
+"""What to pop up for new notifications: a pure plan, no toolkit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from .i18n import _, ngettext
+from .models import Notification
+from .text import one_line, paragraph
+
+MAX_SINGLE = 3
+TITLE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Toast:
+    """One OS notification to show."""
+
+    title: str
+    body: str
+    notification_id: int | None = None
+    """The notification it stands for; None for a summary."""
+
+
+def plan_toasts(
+    new: Sequence[Notification],
+    *,
+    first_run: bool,
+    unread_total: int,
+    muted: Collection[str] = (),
+    enabled: bool = True,
+    new_count: int | None = None,
+) -> list[Toast]:
+    """Toasts for notifications not shown before; ``new`` is newest first.
+
+    First start with a backlog: one summary. More than MAX_SINGLE new at once:
+    one summary. Otherwise one toast each, oldest first, so the newest lands on top.
+    """
+    if not enabled:
+        return []
+    if first_run:
+        if unread_total <= 0:
+            return []
+        title = ngettext(
+            "You have {n} unread notification", "You have {n} unread notifications", unread_total
+        )
+        newest = [n for n in new if n.type not in muted]
+        body = one_line(newest[0].title, TITLE_LIMIT) if newest else ""
+        return [Toast(title.format(n=unread_total), body)]
+    shown = [n for n in new if n.type not in muted]
+    if not shown:
+        return []
+    if len(shown) <= MAX_SINGLE and (new_count is None or new_count <= MAX_SINGLE):
+        return [
+            Toast(one_line(n.title, TITLE_LIMIT) or _("New notification"), paragraph(n.body), n.id)
+            for n in reversed(shown)
+        ]
+    total = max(len(shown), new_count or 0)
+    title = ngettext("{n} new notification", "{n} new notifications", total).format(n=total)
+    body = " · ".join(one_line(n.title, 60) for n in shown[:MAX_SINGLE])
+    if total > MAX_SINGLE:
+        body += " …"
+    return [Toast(title, body)]

@@ -1,0 +1,142 @@
+"""The tray icon and its menu through pystray: the only module that imports it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .badge import look_for, tooltip
+from .errors import ConfigError
+from .icons import render_icon
+from .menu import Action, Entry, build_menu
+from .state import TrayState
+
+log = logging.getLogger(__name__)
+
+ICON_SIZE = 64
+NO_MENU_HELP = (
+    "This desktop's tray offers no menu to traynotify (pystray's xorg backend). "
+    "Install PyGObject and AppIndicator for a menu: see the README, 'Linux desktop'."
+)
+
+
+def load_pystray() -> Any:
+    """Import pystray, turning "no desktop" into one clear error."""
+    backend = os.environ.get("PYSTRAY_BACKEND", "")
+    if (
+        sys.platform.startswith("linux")
+        and backend != "dummy"
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise ConfigError(
+            "No graphical session (DISPLAY is not set), so there is no tray to show an icon "
+            "in; 'traynotify count' and 'traynotify list' work without one."
+        )
+    _name_the_program()
+    try:
+        import pystray
+    except Exception as exc:  # Xlib raises DisplayNameError, GI raises ValueError, ...
+        raise ConfigError(f"Cannot start the tray icon ({type(exc).__name__}: {exc}).") from exc
+    return pystray
+
+
+def _name_the_program() -> None:
+    """Window class "traynotify" however we were started ("python -m" would give
+    "__main__.py"); GTK reads it once, when pystray initialises it."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        from gi.repository import GLib
+    except ImportError:
+        return
+    GLib.set_prgname("traynotify")
+
+
+class _Click:
+    """A menu callback; pystray calls objects without ``__code__`` with (icon, item)."""
+
+    def __init__(self, handler: Callable[[Action], None], action: Action) -> None:
+        self.handler = handler
+        self.action = action
+
+    def __call__(self, icon: Any, item: Any) -> None:
+        try:
+            self.handler(self.action)
+        except Exception:  # a failing click must not take the menu down
+            log.exception("Menu action %s failed.", self.action.kind)
+
+
+class Tray:
+    """Shows a :class:`TrayState`; clicks come back as :class:`Action` values."""
+
+    def __init__(self, on_action: Callable[[Action], None], menu_length: int = 10) -> None:
+        self._pystray = load_pystray()
+        self._on_action = on_action
+        self._menu_length = menu_length
+        self._state = TrayState()
+        icon_class = self._pystray.Icon
+        self.backend = icon_class.__module__.rsplit("._", 1)[-1]
+        self.has_menu = bool(getattr(icon_class, "HAS_MENU", True))
+        self._drawn: tuple[object, int] | None = None
+        self._icon = icon_class(
+            "traynotify",
+            icon=render_icon(look_for(self._state), 0, ICON_SIZE),
+            title=self._title(self._state),
+            menu=self._pystray.Menu(self._items),
+        )
+        if not self.has_menu:
+            log.warning(NO_MENU_HELP)
+
+    def _title(self, state: TrayState) -> str:
+        text = tooltip(state, self.has_menu)
+        if self.backend == "xorg":  # it writes WM_NAME as latin-1 and fails on anything else
+            text = text.replace("…", "...").encode("latin-1", "replace").decode("latin-1")
+        return text
+
+    def _items(self) -> list[Any]:
+        entries = build_menu(self._state, datetime.now(timezone.utc), self._menu_length)
+        return [self._item(e) for e in entries]
+
+    def _item(self, entry: Entry) -> Any:
+        pystray = self._pystray
+        if entry.separator:
+            return pystray.Menu.SEPARATOR
+        action = _Click(self._on_action, entry.action) if entry.action else None
+        checked = None
+        if entry.checked is not None:
+            value = entry.checked
+            checked = lambda item: value  # noqa: E731 - pystray wants a callable
+        return pystray.MenuItem(
+            entry.label,
+            action,
+            checked=checked,
+            enabled=entry.enabled and entry.action is not None,
+            default=entry.default,
+        )
+
+    def update(self, state: TrayState) -> None:
+        """Show ``state``; safe to call from any thread."""
+        self._state = state
+        look = look_for(state)
+        if self._drawn != (look, state.count):
+            self._drawn = (look, state.count)
+            self._icon.icon = render_icon(look, state.count, ICON_SIZE)
+        self._icon.title = self._title(state)
+        if self.has_menu:
+            self._icon.update_menu()
+
+    def run(self, on_ready: Callable[[], None]) -> None:
+        """Run the tray on this (main) thread until :meth:`stop`."""
+
+        def setup(icon: Any) -> None:
+            icon.visible = True
+            on_ready()
+
+        self._icon.run(setup=setup)
+
+    def stop(self) -> None:
+        self._icon.stop()
