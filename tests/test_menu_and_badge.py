@@ -1,0 +1,212 @@
+"""The menu, tooltip and icon drawn from a state: pure functions, and real pixels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PIL import Image
+
+from traynotify.badge import Look, badge_text, look_for, tooltip
+from traynotify.icons import render_icon
+from traynotify.menu import Action, build_menu
+from traynotify.models import Notification
+from traynotify.state import Status, TrayState
+
+NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
+
+
+def note(i: int, title: str = "", minutes: int = 5) -> Notification:
+    return Notification(
+        i,
+        "system.payment.received",
+        title or f"Payment {i}",
+        "b",
+        "/billing",
+        None,
+        NOW - timedelta(minutes=minutes),
+    )
+
+
+def labels(state: TrayState, length: int = 10) -> list[str]:
+    return [e.label if not e.separator else "---" for e in build_menu(state, NOW, length)]
+
+
+def test_menu_for_unread_items() -> None:
+    state = TrayState(Status.OK, count=2, items=(note(2, minutes=1), note(1, minutes=90)))
+    entries = build_menu(state, NOW)
+    assert labels(state) == [
+        "2 unread notifications",
+        "Payment 2 · 1 min ago",
+        "Payment 1 · 1 h ago",
+        "---",
+        "Mark all as read",
+        "Open notifications in console",
+        "Refresh now",
+        "Pause pop-ups",
+        "---",
+        "Quit",
+    ]
+    header = entries[0]
+    assert not header.enabled
+    assert header.action is None
+    assert entries[1].action == Action("open", 2)
+    assert entries[4].enabled
+    assert entries[7].checked is False
+    assert [e.default for e in entries].count(True) == 1
+
+
+def test_menu_shows_at_most_menu_length_and_points_to_the_rest() -> None:
+    items = tuple(note(i, minutes=i) for i in range(30))
+    rows = labels(TrayState(Status.OK, count=42, items=items), length=10)
+    assert rows[0] == "42 unread notifications"
+    assert rows[1:11] == [
+        f"Payment {i} · {'just now' if i == 0 else f'{i} min ago'}" for i in range(10)
+    ]
+    assert rows[11] == "and 32 more…"
+
+
+def test_menu_with_nothing_unread_disables_mark_all() -> None:
+    entries = build_menu(TrayState(Status.OK, count=0), NOW)
+    assert entries[0].label == "No unread notifications"
+    mark_all = next(e for e in entries if e.label == "Mark all as read")
+    assert not mark_all.enabled
+
+
+def test_menu_when_offline_keeps_the_stale_items_and_says_so() -> None:
+    state = TrayState(
+        Status.OFFLINE,
+        count=1,
+        items=(note(1),),
+        stale=True,
+        updated_at=NOW,
+        problem="Cannot reach the server",
+    )
+    entries = build_menu(state, NOW)
+    assert entries[0].label.startswith("1 unread notification (as of ")
+    assert entries[0].label.endswith(", Cannot reach the server)")
+    assert entries[1].action == Action("open", 1)
+
+
+def test_menu_when_signed_out_explains_how_to_sign_in() -> None:
+    state = TrayState(Status.SIGNED_OUT, problem="no API key")
+    rows = labels(state)
+    assert rows[0] == "Signed out: no API key"
+    assert "How to sign in…" in rows
+    assert "Mark all as read" not in rows
+
+
+def test_menu_shows_the_notice_and_the_paused_check() -> None:
+    state = TrayState(Status.OK, notice="Could not mark “x” read: offline", popups_paused=True)
+    entries = build_menu(state, NOW)
+    assert entries[1].label == "⚠ Could not mark “x” read: offline"
+    assert not entries[1].enabled
+    assert next(e for e in entries if e.label == "Pause pop-ups").checked is True
+
+
+def test_menu_titles_are_single_line_and_short() -> None:
+    state = TrayState(Status.OK, count=1, items=(note(1, title="a\nb\u202e" + "z" * 500),))
+    label = build_menu(state, NOW)[1].label
+    assert label.startswith("a b")
+    assert "\n" not in label
+    assert "\u202e" not in label
+    assert len(label) <= 60
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, ""), (1, "1"), (99, "99"), (100, "99+"), (5000, "99+"), (-1, "")]
+)
+def test_badge_text(count: int, text: str) -> None:
+    assert badge_text(count) == text
+
+
+def test_looks_and_tooltips() -> None:
+    assert look_for(TrayState(Status.OK, count=0)) is Look.NONE
+    assert look_for(TrayState(Status.OK, count=3)) is Look.UNREAD
+    assert look_for(TrayState(Status.OFFLINE, count=3)) is Look.OFFLINE
+    assert look_for(TrayState(Status.ERROR, count=3)) is Look.OFFLINE
+    assert look_for(TrayState(Status.SIGNED_OUT)) is Look.SIGNED_OUT
+    assert tooltip(TrayState(Status.OK, count=7)) == "traynotify: 7 unread"
+    assert tooltip(TrayState(Status.OFFLINE, count=7, problem="server down")) == (
+        "traynotify: 7 unread · server down"
+    )
+    assert tooltip(TrayState(Status.SIGNED_OUT, problem="key revoked")) == (
+        "traynotify: signed out (key revoked)"
+    )
+    assert tooltip(TrayState(Status.OK, count=1), has_menu=False).endswith(
+        "no menu on this desktop: install PyGObject and AppIndicator"
+    )
+
+
+# -- pixels ------------------------------------------------------------------------
+
+
+def colour_share(image: Image.Image, test) -> float:  # type: ignore[no-untyped-def]
+    data = image.convert("RGBA").tobytes()
+    pixels = [data[i : i + 4] for i in range(0, len(data), 4)]
+    return sum(1 for p in pixels if p[3] > 200 and test(p)) / len(pixels)
+
+
+def is_red(p: bytes) -> bool:
+    return p[0] > 180 and p[1] < 90 and p[2] < 90
+
+
+def is_blue(p: bytes) -> bool:
+    return p[2] > 180 and p[0] < 90
+
+
+def is_grey(p: bytes) -> bool:
+    return abs(p[0] - p[1]) < 20 and abs(p[1] - p[2]) < 25 and 60 < p[0] < 200
+
+
+@pytest.mark.parametrize("size", [16, 22, 24, 32, 48, 64, 128])
+def test_icon_size_and_mode(size: int) -> None:
+    image = render_icon(Look.UNREAD, 7, size)
+    assert image.size == (size, size)
+    assert image.mode == "RGBA"
+    assert image.getpixel((0, size - 1))[3] == 0  # transparent corner
+
+
+@pytest.mark.parametrize("size", [16, 22, 32, 64])
+def test_unread_badge_is_red_in_the_top_right(size: int) -> None:
+    image = render_icon(Look.UNREAD, 7, size)
+    h, third = size // 2, size // 3
+    top_right = image.crop((h, 0, size, h))
+    bottom_left = image.crop((0, size - third, third, size))
+    assert colour_share(top_right, is_red) > 0.3
+    assert colour_share(bottom_left, is_red) == 0
+    assert colour_share(bottom_left, is_blue) > 0.1
+    # white digits inside the badge
+    assert colour_share(top_right, lambda p: min(p[:3]) > 230) > 0.05
+
+
+def test_no_unread_has_no_badge() -> None:
+    image = render_icon(Look.NONE, 0, 32)
+    assert colour_share(image, is_red) == 0
+    assert colour_share(image, is_blue) > 0.2
+
+
+def test_offline_is_grey_and_keeps_a_grey_count() -> None:
+    image = render_icon(Look.OFFLINE, 4, 32)
+    assert colour_share(image, is_blue) == 0
+    assert colour_share(image, is_red) == 0
+    assert colour_share(image, is_grey) > 0.2
+
+
+def test_signed_out_is_grey_with_a_red_slash() -> None:
+    image = render_icon(Look.SIGNED_OUT, 0, 32)
+    assert colour_share(image, is_blue) == 0
+    assert colour_share(image, is_red) > 0.03
+    # the slash runs corner to corner
+    assert is_red(bytes(image.getpixel((16, 16))))
+
+
+def test_the_badge_grows_for_99_plus() -> None:
+    narrow = colour_share(render_icon(Look.UNREAD, 7, 64), is_red)
+    wide = colour_share(render_icon(Look.UNREAD, 150, 64), is_red)
+    assert wide > narrow * 1.3
+
+
+def test_distinct_looks_are_distinct_images() -> None:
+    images = {look: render_icon(look, 3, 32).tobytes() for look in Look}
+    assert len(set(images.values())) == len(Look)
