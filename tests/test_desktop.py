@@ -233,3 +233,39 @@ def test_xorg_backend_says_it_has_no_menu(launch: Launch) -> None:
     wait_for("the title", lambda: "no menu" in app.title())
     assert "install PyGObject and AppIndicator" in app.title()
     wait_for("the start-up warning", lambda: "no menu" in app.stderr())
+
+
+def test_demo_runs_on_the_desktop_as_the_readme_says(desktop: Desktop, tmp_path: Path) -> None:
+    """`traynotify demo`: its own server, sample data, a new notification now and then."""
+    baseline = len(desktop.toasts())
+    env = desktop.env
+    env.update(PYSTRAY_BACKEND="gtk", XDG_STATE_HOME=str(tmp_path / "state"))
+    env.pop("BYTESPIKE_API_KEY", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "traynotify", "demo", "--every", "2", "--interval", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        icon = wait_for("the demo icon", lambda: desktop.find_window(ICON_NAME))
+        wait_for("the sample count", lambda: desktop.window_name(icon) == "traynotify: 3 unread")
+        wait_for(
+            "a new sample to arrive", lambda: desktop.window_name(icon) == "traynotify: 4 unread"
+        )
+        titles = [
+            t[0]
+            for t in wait_for(
+                "two toasts",
+                lambda: desktop.toasts()[baseline:][1:] and desktop.toasts()[baseline:],
+            )
+        ]
+        assert titles[0] == "You have 3 unread notifications"
+        assert titles[1].startswith("Payment received · $")
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+    assert "talking to a local BytesSpike server at http://127.0.0.1:" in out
+    assert "Traceback" not in err
+    wait_for("the icon to leave", lambda: desktop.find_window(ICON_NAME) is None)
