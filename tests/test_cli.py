@@ -279,3 +279,39 @@ def test_headless_commands_work_without_a_display_and_never_load_the_tray(
 def test_version() -> None:
     result = traynotify("--version", env=cli_env())
     assert re.fullmatch(r"traynotify \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_run_refuses_a_too_short_interval_in_one_line(env: dict[str, str]) -> None:
+    code, _, err = run(["run", "--interval", "0.5"], env)
+    assert code == 2
+    assert err == "traynotify: interval (command line) must be at least 1 second, not 0.5.\n"
+
+
+def test_bare_traynotify_without_a_display_says_why(server: ContractServer) -> None:
+    env = cli_env(BYTESPIKE_API_URL=server.url, BYTESPIKE_API_KEY=KEY)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "PYSTRAY_BACKEND"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "traynotify"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("traynotify: No graphical session (DISPLAY is not set)")
+    assert len(result.stderr.splitlines()) == 1
+    assert server.requests() == []
+
+
+def test_an_unexpected_bug_is_still_one_line(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr("traynotify.cli.cmd_count", broken)
+    code, _, err = run(["count"], env)
+    assert code == 1
+    assert err == (
+        "traynotify: unexpected error (RuntimeError: something broke);"
+        " run with --debug for details.\n"
+    )
+    with pytest.raises(RuntimeError):
+        run(["count", "--debug"], env)

@@ -148,10 +148,11 @@ def test_new_notification_changes_badge_and_toasts(
     ]
 
 
+@pytest.mark.parametrize("backend", ["gtk", "appindicator"])
 def test_clicking_an_entry_opens_its_console_link_and_marks_it_read(
-    launch: Launch, server: ContractServer, desktop: Desktop
+    launch: Launch, server: ContractServer, desktop: Desktop, backend: str
 ) -> None:
-    app = launch()
+    app = launch(backend=backend)
     wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
     app.open_menu()
     desktop.key("Down", "Return")  # the header is not selectable: first Down = newest
