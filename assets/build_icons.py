@@ -21,8 +21,9 @@ def main() -> None:
     images = {size: render_icon(Look.NONE, 0, size) for size in PNG_SIZES}
     for size, image in images.items():
         image.save(HERE / f"traynotify-{size}.png", optimize=True)
-    images[256].save(HERE / "traynotify.ico",
-                     sizes=[(s, s) for s in (16, 24, 32, 48, 64, 128, 256)])
+    images[256].save(
+        HERE / "traynotify.ico", sizes=[(s, s) for s in (16, 24, 32, 48, 64, 128, 256)]
+    )
     images[512].save(HERE / "traynotify.icns")
     print(f"wrote {len(PNG_SIZES)} PNGs, traynotify.ico and traynotify.icns to {HERE}")
 

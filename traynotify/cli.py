@@ -358,6 +358,7 @@ def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
     import threading
 
     from .devserver import ContractServer, Store
+    from .devserver.console import apply_command
     from .devserver.samples import DEMO_KEY, add_next, seed, ticker
 
     store = Store()
@@ -373,6 +374,12 @@ def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
         while args.every > 0 and not stop.wait(args.every):
             add_next(store, events)
 
+    def console() -> None:
+        for line in sys.stdin:
+            reply = apply_command(server, line, events)
+            if reply:
+                print(reply, file=out, flush=True)
+
     print(f"BytesSpike contract server on {server.url} with sample notifications.", file=out)
     print("In another shell:", file=out)
     print(f"  export BYTESPIKE_API_URL={server.url}", file=out)
@@ -382,6 +389,9 @@ def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
         print(f"A new notification arrives every {args.every:g} s. Ctrl+C stops.", file=out)
     out.flush()
     threading.Thread(target=feed, name="demo-feed", daemon=True).start()
+    if sys.stdin is not None and not sys.stdin.closed:
+        print("Type 'help' for commands that make the server misbehave.", file=out, flush=True)
+        threading.Thread(target=console, name="demo-console", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
