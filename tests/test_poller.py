@@ -260,8 +260,11 @@ def test_faults_back_off_keep_the_stale_menu_and_recover(
     h: Harness, fault: Fault, status: Status
 ) -> None:
     h.turn()
+    h.toasts.clear()
+    sent = len(h.server.requests())
     h.server.inject(fault)
     delays = [h.turn() for _ in range(4)]
+    assert len(h.server.requests()) == sent + 4  # one request per turn: no retry storm
     assert h.state.status is status
     assert h.state.stale
     assert h.state.count == 3  # last known, still shown
@@ -275,6 +278,9 @@ def test_faults_back_off_keep_the_stale_menu_and_recover(
     assert h.state.status is Status.OK
     assert not h.state.stale
     assert h.state.count == 4
+    assert [t.title for t in h.toasts] == ["while away"]
+    h.turn()
+    assert [t.title for t in h.toasts] == ["while away"]  # never twice
 
 
 def test_retry_after_is_obeyed(h: Harness) -> None:

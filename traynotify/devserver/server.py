@@ -52,7 +52,7 @@ class RequestRecord:
     path: str
     query: dict[str, list[str]]
     at: float
-    """time.monotonic() on arrival."""
+    """time.monotonic() on arrival (a slow answer is recorded before its delay)."""
     status: int
     """Status sent, or 0 when the connection was dropped."""
     key: str | None = field(repr=False, default=None)
@@ -266,6 +266,8 @@ class ContractServer:
                 if status == 0:
                     self.close_connection = True
                     return
+                if fault is not None and fault.kind == "slow":
+                    server._stopping.wait(fault.delay)
                 self._send(status, body, extra)
 
             def _faulted(
@@ -278,8 +280,6 @@ class ContractServer:
             ) -> tuple[int, bytes, dict[str, str]]:
                 json_type = {"Content-Type": "application/json"}
                 if fault is None or fault.kind == "slow":
-                    if fault is not None:
-                        server._stopping.wait(fault.delay)
                     status, data = server.handle(method, path, query, key)
                     return status, json.dumps(data).encode(), json_type
                 if fault.kind == "drop":
