@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from traynotify.api import Client
 from traynotify.devserver import ContractServer, Store
+
+from .desktop import ICON_NAME, AppProcess, Desktop, browser_stub, start_desktop, wait_for
 
 KEY = "test-key-alice"
 OTHER_KEY = "test-key-bob"
@@ -77,3 +82,61 @@ def server() -> Iterator[ContractServer]:
 def client(server: ContractServer) -> Iterator[Client]:
     with Client(server.url, KEY) as c:
         yield c
+
+
+# -- the virtual desktop (see tests/desktop.py) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    yield from start_desktop(tmp_path_factory.mktemp("desktop"))
+
+
+Launch = Callable[..., AppProcess]
+
+
+@pytest.fixture
+def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator[Launch]:
+    started: list[AppProcess] = []
+    browser, browser_log = browser_stub(tmp_path)
+    desktop.close_toasts()
+
+    def start(
+        *args: str, backend: str = "gtk", key: str | None = KEY, state_home: Path | None = None
+    ) -> AppProcess:
+        env = desktop.env
+        env.update(
+            BYTESPIKE_API_URL=server.url,
+            PYSTRAY_BACKEND=backend,
+            BROWSER=browser,
+            XDG_STATE_HOME=str(state_home or tmp_path / "state"),
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+        )
+        env.pop("BYTESPIKE_API_KEY", None)
+        if key is not None:
+            env["BYTESPIKE_API_KEY"] = key
+        stderr_path = tmp_path / f"app-{len(started)}.stderr"
+        with open(stderr_path, "w") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "traynotify", "run", "--interval", "1", *args],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                text=True,
+            )
+        app = AppProcess(proc, desktop, browser_log, stderr_path)
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        if app.proc.poll() is None:
+            app.proc.kill()
+            app.proc.wait(timeout=10)
+        # wait for the icon to leave the tray before the next test
+    desktop.close_toasts()
+    wait_for(
+        "icons of this test to leave the tray",
+        lambda: desktop.find_window(ICON_NAME) is None,
+        timeout=10,
+    )
