@@ -208,3 +208,43 @@ def test_demo_runs_on_the_desktop_as_the_readme_says(desktop: Desktop, tmp_path:
     assert "talking to a local BytesSpike server at http://127.0.0.1:" in out
     assert "Traceback" not in err
     wait_for("the icon to leave", lambda: desktop.find_window(ICON_NAME) is None)
+
+
+def test_an_unsafe_link_is_never_opened(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    server.store.add(
+        "alice", "org.api_key.revoke", "Key revoked", "b", "javascript:alert(document.cookie)"
+    )
+    app = launch()
+    wait_for("the count", lambda: app.title() == "traynotify: 4 unread")
+    app.open_menu()
+    desktop.key("Down", "Return")  # the newest: the one with the bad link
+    wait_for("the warning", lambda: "Not opening the link of notification" in app.stderr())
+    assert "'javascript:alert(document.cookie)' is not a console link" in app.stderr()
+    wait_for("it to be marked read as clicked", lambda: server.store.unread_count("alice") == 3)
+    time.sleep(1)
+    assert app.opened_urls() == []
+
+
+def test_hostile_text_reaches_the_desktop_clean(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    app = launch()
+    wait_for("the count", lambda: app.title() == "traynotify: 3 unread")
+    before = len(desktop.toasts())
+    server.store.add(
+        "alice",
+        "admin.org.member.add",
+        "Eve\njoined\x1b[31m \u202eniamod " + "x" * 10_000,
+        "<b>bold</b> & \x07bell\nnext line",
+        None,
+    )
+    toast = wait_for("the toast", lambda: desktop.toasts()[before:])[0]
+    title, body, _ = toast
+    assert title.startswith("Eve joined[31m niamod xxx")
+    assert len(title) <= 100
+    assert "\x1b" not in title
+    assert "\u202e" not in title
+    assert body == "&lt;b&gt;bold&lt;/b&gt; &amp; bell next line"
+    wait_for("the count", lambda: app.title() == "traynotify: 4 unread")
