@@ -146,26 +146,18 @@ def run_tray(settings: Settings, env: Mapping[str, str]) -> int:
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from dataclasses import replace
 
-    from .devserver import ContractServer, Store
-    from .devserver.samples import DEMO_KEY, add_next, seed, ticker
+    from .devserver.demo import DemoServer
+    from .devserver.samples import DEMO_KEY
 
-    store = Store()
-    seed(store)
-    server = ContractServer(store, port=args.port).start()
-    stop = threading.Event()
-    events = ticker()
-
-    def feed() -> None:
-        while args.every > 0 and not stop.wait(args.every):
-            add_next(store, events)
-
-    threading.Thread(target=feed, name="demo-feed", daemon=True).start()
+    demo = DemoServer(args.port)
+    demo.server.start()
+    demo.feed_every(args.every)
     settings = replace(
-        Settings(), api_url=server.url, interval=args.interval if args.interval else 5.0
+        Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0
     )
     print(
         f"traynotify demo: the tray icon is talking to a local BytesSpike server at "
-        f"{server.url} with sample notifications."
+        f"{demo.url} with sample notifications."
     )
     if args.every > 0:
         print(f"A new notification arrives every {args.every:g} s. Quit from the tray menu.")
@@ -173,5 +165,4 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         try:
             return App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json").run()
         finally:
-            stop.set()
-            server.stop()
+            demo.close()

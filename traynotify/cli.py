@@ -236,20 +236,6 @@ def cmd_count(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> 
     return EXIT_OK
 
 
-def _row_json(note: Notification) -> dict[str, Any]:
-    from .models import format_time
-
-    return {
-        "id": note.id,
-        "type": note.type,
-        "title": note.title,
-        "body": note.body,
-        "link": note.link,
-        "read_at": format_time(note.read_at) if note.read_at else None,
-        "created_at": format_time(note.created_at),
-    }
-
-
 def format_table(notes: Sequence[Notification], now: datetime, width: int = 100) -> str:
     """A plain table of notifications, one per line, server text made safe."""
     rows = [("ID", "", "WHEN", "TYPE", "TITLE")]
@@ -273,6 +259,7 @@ def format_table(notes: Sequence[Notification], now: datetime, width: int = 100)
 
 def cmd_list(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     from .api import list_params
+    from .models import to_json
 
     # Refuse what the spec forbids before any key or network is needed.
     list_params(
@@ -291,7 +278,7 @@ def cmd_list(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> i
             if args.json:
                 print(
                     json.dumps(
-                        {"items": [_row_json(n) for n in notes], "total": len(notes)},
+                        {"items": [to_json(n) for n in notes], "total": len(notes)},
                         ensure_ascii=False,
                         indent=2,
                     ),
@@ -311,7 +298,7 @@ def cmd_list(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> i
                 print(
                     json.dumps(
                         {
-                            "items": [_row_json(n) for n in page.items],
+                            "items": [to_json(n) for n in page.items],
                             "total": page.total,
                             "page": page.page,
                             "page_size": page.page_size,
@@ -357,47 +344,36 @@ def cmd_read(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err:
 def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
     import threading
 
-    from .devserver import ContractServer, Store
     from .devserver.console import apply_command
-    from .devserver.samples import DEMO_KEY, add_next, seed, ticker
+    from .devserver.demo import DemoServer
+    from .devserver.samples import DEMO_KEY
 
-    store = Store()
-    seed(store)
-    try:
-        server = ContractServer(store, port=args.port)
-    except OSError as exc:
-        raise ConfigError(f"Cannot listen on port {args.port}: {exc.strerror}.") from None
-    stop = threading.Event()
-    events = ticker()
-
-    def feed() -> None:
-        while args.every > 0 and not stop.wait(args.every):
-            add_next(store, events)
+    demo = DemoServer(args.port)
 
     def console() -> None:
         for line in sys.stdin:
-            reply = apply_command(server, line, events)
+            reply = apply_command(demo.server, line, demo.events)
             if reply:
                 print(reply, file=out, flush=True)
 
-    print(f"BytesSpike contract server on {server.url} with sample notifications.", file=out)
+    print(f"BytesSpike contract server on {demo.url} with sample notifications.", file=out)
     print("In another shell:", file=out)
-    print(f"  export BYTESPIKE_API_URL={server.url}", file=out)
+    print(f"  export BYTESPIKE_API_URL={demo.url}", file=out)
     print(f"  export BYTESPIKE_API_KEY={DEMO_KEY}", file=out)
     print("  traynotify count", file=out)
     if args.every > 0:
         print(f"A new notification arrives every {args.every:g} s. Ctrl+C stops.", file=out)
     out.flush()
-    threading.Thread(target=feed, name="demo-feed", daemon=True).start()
+    demo.feed_every(args.every)
     if sys.stdin is not None and not sys.stdin.closed:
         print("Type 'help' for commands that make the server misbehave.", file=out, flush=True)
         threading.Thread(target=console, name="demo-console", daemon=True).start()
     try:
-        server.serve_forever()
+        demo.server.serve_forever()
     except KeyboardInterrupt:
         print("Stopped.", file=out)
     finally:
-        stop.set()
+        demo.close()
     return EXIT_OK
 
 

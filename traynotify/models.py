@@ -152,6 +152,19 @@ def parse_notification(data: object, where: str = "item") -> Notification:
     )
 
 
+def to_json(note: Notification) -> dict[str, Any]:
+    """A notification as the API writes it (the inverse of parse_notification)."""
+    return {
+        "id": note.id,
+        "type": note.type,
+        "title": note.title,
+        "body": note.body,
+        "link": note.link,
+        "read_at": format_time(note.read_at) if note.read_at else None,
+        "created_at": format_time(note.created_at),
+    }
+
+
 def parse_page(data: object) -> Page:
     r = _Reader(data, "")
     raw_items = r._get("items")

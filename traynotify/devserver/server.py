@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from ..models import KNOWN_TYPES, MAX_PAGE_SIZE, Notification, format_time
+from ..models import KNOWN_TYPES, MAX_PAGE_SIZE, format_time, to_json
 from .store import Store, StoreError
 
 BASE = "/api/v1/me/notifications"
@@ -56,18 +56,6 @@ class RequestRecord:
     status: int
     """Status sent, or 0 when the connection was dropped."""
     key: str | None = field(repr=False, default=None)
-
-
-def _to_json(note: Notification) -> dict[str, Any]:
-    return {
-        "id": note.id,
-        "type": note.type,
-        "title": note.title,
-        "body": note.body,
-        "link": note.link,
-        "read_at": format_time(note.read_at) if note.read_at else None,
-        "created_at": format_time(note.created_at),
-    }
 
 
 def _bool_param(query: dict[str, list[str]], name: str) -> bool:
@@ -221,7 +209,7 @@ class ContractServer:
         rows = self.store.query(user, unread=unread, read=read, type=type_)
         start = (page - 1) * page_size
         return {
-            "items": [_to_json(n) for n in rows[start : start + page_size]],
+            "items": [to_json(n) for n in rows[start : start + page_size]],
             "total": len(rows),
             "page": page,
             "page_size": page_size,
