@@ -18,11 +18,20 @@ from traynotify.menu import build_menu
 from traynotify.state import Status, TrayState
 
 from .conftest import KEY, Launch
-from .desktop import ICON_NAME, Desktop, wait_for
+from .desktop import ICON_NAME, AppProcess, Desktop, wait_for
 
 pytestmark = pytest.mark.desktop
 
 RED = (220, 38, 38)
+
+
+def started(launch: Launch, desktop: Desktop) -> AppProcess:
+    """Launch the app and wait for its first count and its first-start summary toast."""
+    baseline = len(desktop.toasts())
+    app = launch()
+    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    wait_for("the first-start summary", lambda: len(desktop.toasts()) > baseline)
+    return app
 
 
 def red_pixels(image) -> int:  # type: ignore[no-untyped-def]
@@ -69,8 +78,7 @@ def test_icon_docks_and_badge_shows_the_count(
 def test_new_notification_changes_badge_and_toasts(
     launch: Launch, server: ContractServer, desktop: Desktop
 ) -> None:
-    app = launch()
-    wait_for("the first count", lambda: app.title() == "traynotify: 3 unread")
+    app = started(launch, desktop)
     before = len(desktop.toasts())
     server.store.add(
         "alice",
@@ -230,8 +238,7 @@ def test_an_unsafe_link_is_never_opened(
 def test_hostile_text_reaches_the_desktop_clean(
     launch: Launch, server: ContractServer, desktop: Desktop
 ) -> None:
-    app = launch()
-    wait_for("the count", lambda: app.title() == "traynotify: 3 unread")
+    app = started(launch, desktop)
     before = len(desktop.toasts())
     server.store.add(
         "alice",

@@ -35,7 +35,7 @@ def apply_command(
             status = int(args[0])
             if not 400 <= status <= 599:
                 return "fault takes an HTTP error status from 400 to 599"
-            retry_after = args[1] if len(args) > 1 else None
+            retry_after = " ".join(args[1:]) or None  # seconds, or an HTTP date with spaces
             server.inject(Fault("status", status=status, retry_after=retry_after))
             return f"every request now gets HTTP {status}" + (
                 f" with Retry-After: {retry_after}" if retry_after else ""
