@@ -54,6 +54,14 @@ def test_console_commands_change_what_the_server_answers(demo: ContractServer) -
         demo.stop()
 
 
+def test_fault_with_an_http_date(demo: ContractServer) -> None:
+    try:
+        apply_command(demo, "fault 503 Wed, 21 Oct 2099 07:28:00 GMT", ticker(1))
+        assert get(demo).headers["Retry-After"] == "Wed, 21 Oct 2099 07:28:00 GMT"
+    finally:
+        demo.stop()
+
+
 @pytest.mark.parametrize(
     ("line", "reply"),
     [
