@@ -89,10 +89,12 @@ def test_soak_faults_and_events(launch: Launch, server: ContractServer, desktop:
     assert len(singles) + sum(summaries) == len(added), (toasts, added)
     assert len(toasts) == len(singles) + len(summaries)
 
-    # no retry storm: consecutive count polls at least about an interval apart
+    # no retry storm: count polls keep to the 1 s cadence. Polls are scheduled start to
+    # start, and a request can leave a little after its poll starts (the first one
+    # builds the HTTP client), so an arrival gap may be a little under the interval.
     polls = [r.at for r in server.requests("/unread-count")]
     gaps = [b - a for a, b in itertools.pairwise(polls)]
-    assert min(gaps) > 0.9
+    assert min(gaps) > 0.75
     assert len(polls) < SOAK_SECONDS + 40
 
     # the poller thread is alive: a new event still arrives

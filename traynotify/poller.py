@@ -208,7 +208,8 @@ class Poller:
         if self._stop.is_set():
             return 0.0
         if self._clock.monotonic() >= self._next_at:
-            self._next_at = self._clock.monotonic() + self._poll()
+            started = self._clock.monotonic()  # cadence runs start to start
+            self._next_at = started + self._poll()
             self.polls += 1
         return max(0.0, self._next_at - self._clock.monotonic())
 
