@@ -196,43 +196,27 @@ def open_client(args: argparse.Namespace, env: Mapping[str, str]) -> Client:
 # -- headless commands ----------------------------------------------------------
 
 
+def _waybar(text: str, tooltip: str, state: str) -> str:
+    return json.dumps({"text": text, "tooltip": tooltip, "class": state, "alt": state})
+
+
 def cmd_count(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     from .badge import badge_text
 
-    if args.format != "waybar":
-        with open_client(args, env) as client:
-            count = client.unread_count()
-        print(json.dumps({"count": count}) if args.format == "json" else count, file=out)
-        return EXIT_OK
     try:
         with open_client(args, env) as client:
             count = client.unread_count()
     except TraynotifyError as err:
-        state = "signed-out" if exit_code_for(err) == EXIT_AUTH else "offline"
-        print(
-            json.dumps(
-                {
-                    "text": "!",
-                    "tooltip": f"traynotify: {one_line(str(err))}",
-                    "class": state,
-                    "alt": state,
-                }
-            ),
-            file=out,
-        )
+        if args.format == "waybar":  # the bar shows the problem; stderr still says it
+            state = "signed-out" if exit_code_for(err) == EXIT_AUTH else "offline"
+            print(_waybar("!", f"traynotify: {one_line(str(err))}", state), file=out)
         raise
-    state = "unread" if count else "none"
-    print(
-        json.dumps(
-            {
-                "text": badge_text(count) if count else "0",
-                "tooltip": f"traynotify: {count} unread",
-                "class": state,
-                "alt": state,
-            }
-        ),
-        file=out,
-    )
+    if args.format == "waybar":
+        text = badge_text(count) or "0"
+        state = "unread" if count else "none"
+        print(_waybar(text, f"traynotify: {count} unread", state), file=out)
+    else:
+        print(json.dumps({"count": count}) if args.format == "json" else count, file=out)
     return EXIT_OK
 
 
