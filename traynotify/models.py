@@ -70,6 +70,11 @@ class MarkReadResult:
     read_at: datetime
 
 
+def newest_first(note: Notification) -> tuple[datetime, int]:
+    """Sort key (with reverse=True) for the API's order: newest ``created_at`` first."""
+    return note.created_at, note.id
+
+
 def parse_time(value: str) -> datetime:
     """Parse an ISO-8601 timestamp into an aware datetime (naive means UTC)."""
     text = value.strip()

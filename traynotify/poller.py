@@ -30,7 +30,7 @@ from .errors import (
     TraynotifyError,
 )
 from .i18n import _
-from .models import Notification
+from .models import Notification, newest_first
 from .schedule import first_delay, next_delay, slept
 from .seen import SeenStore
 from .state import Status, TrayState
@@ -246,9 +246,7 @@ class Poller:
                 title=one_line(item.title, 40), reason=one_line(reason)
             )
             with self._lock:
-                items = sorted(
-                    (*self.state.items, item), key=lambda n: (n.created_at, n.id), reverse=True
-                )
+                items = sorted((*self.state.items, item), key=newest_first, reverse=True)
                 self.state = dataclasses.replace(
                     self.state, items=tuple(items), count=self.state.count + 1
                 )

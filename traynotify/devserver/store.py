@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from ..models import Notification
+from ..models import Notification, newest_first
 
 
 class StoreError(Exception):
@@ -107,7 +107,7 @@ class Store:
             rows = [n for n in rows if n.read_at is not None]
         if type is not None:
             rows = [n for n in rows if n.type == type]
-        rows.sort(key=lambda n: (n.created_at, n.id), reverse=True)
+        rows.sort(key=newest_first, reverse=True)
         return rows
 
     def unread_count(self, user: str) -> int:
