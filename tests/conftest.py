@@ -35,6 +35,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped under CI=true, which counts as a failure: {reason}"
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets its own settings, state and keyring, and speaks English."""
+    import keyring
+
+    from traynotify import i18n
+
+    home = tmp_path / "home"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyrings.FileKeyring")
+    monkeypatch.setenv("TRAYNOTIFY_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv("LANGUAGE", "en")
+    monkeypatch.delenv("BYTESPIKE_API_KEY", raising=False)
+    from .keyrings import FileKeyring
+
+    keyring.set_keyring(FileKeyring())
+    yield home
+    i18n.use_language("en")
+
+
 def seeded_store() -> Store:
     """Alice: 3 unread + 2 read, ids not in time order. Bob: 1 unread."""
     store = Store(clock=lambda: T0 + timedelta(days=1))
@@ -140,3 +165,9 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
         lambda: desktop.find_window(ICON_NAME) is None,
         timeout=10,
     )
+
+
+@pytest.fixture
+def server_env(server: ContractServer) -> dict[str, str]:
+    """The environment of a signed-in user of the contract server."""
+    return {"BYTESPIKE_API_URL": server.url, "BYTESPIKE_API_KEY": KEY}

@@ -140,7 +140,7 @@ def test_wrong_key_says_missing_or_revoked(env: dict[str, str]) -> None:
     assert out == ""
     assert err == (
         "traynotify: The API key is missing or has been revoked."
-        " Set BYTESPIKE_API_KEY to a valid key.\n"
+        " Check BYTESPIKE_API_KEY (it wins over a stored key).\n"
     )
 
 
@@ -155,7 +155,8 @@ def test_missing_key_and_malformed_key(env: dict[str, str]) -> None:
     code, _, err = run(["count"], {"BYTESPIKE_API_URL": env["BYTESPIKE_API_URL"]})
     assert (code, err) == (
         3,
-        "traynotify: No API key: set BYTESPIKE_API_KEY to your BytesSpike API key.\n",
+        "traynotify: Not signed in: run 'traynotify login', or set BYTESPIKE_API_KEY"
+        " to your API key.\n",
     )
     code, _, err = run(["count"], {**env, "BYTESPIKE_API_KEY": "abc def"})
     assert code == 3
@@ -247,7 +248,9 @@ def test_demo_server_in_one_process_cli_in_another(demo_server: tuple[str, str])
     assert traynotify("count", env=env).stdout == "2\n"
     wrong = traynotify("count", env={**env, "BYTESPIKE_API_KEY": "wrong"})
     assert wrong.returncode == 3
-    assert wrong.stderr.strip().endswith("revoked. Set BYTESPIKE_API_KEY to a valid key.")
+    assert wrong.stderr.strip().endswith(
+        "revoked. Check BYTESPIKE_API_KEY (it wins over a stored key)."
+    )
     assert len(wrong.stderr.splitlines()) == 1
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from traynotify.seen import KEEP_IDS, SeenStore, write_atomic
+from traynotify.files import write_atomic
+from traynotify.seen import KEEP_IDS, SeenStore
 
 URL = "https://llm.bytespike.ai"
 

@@ -8,14 +8,17 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .api import Client
+from .autostart import Mechanism, launch_command
 from .browser import open_url
 from .config import Settings, key_from_env
 from .errors import CredentialError
 from .i18n import _
+from .instance import Instance, send
 from .links import safe_link
 from .menu import Action
 from .notifier import Notifier
@@ -37,11 +40,16 @@ class App:
         key_source: Callable[[], str | None],
         seen_path: Path,
         opener: Callable[[str], bool] = open_url,
+        *,
+        autostart: Mechanism | None = None,
+        key_changed: Callable[[], None] | None = None,
     ) -> None:
         from .tray import Tray  # loads pystray: only the tray commands get here
 
         self.settings = settings
         self.opener = opener
+        self.autostart = autostart
+        self._key_changed = key_changed or (lambda: None)
         self.notifier = Notifier()
         self.tray = Tray(self.on_action, settings.menu_length)
         self.poller = Poller(
@@ -57,6 +65,8 @@ class App:
             publish=self.tray.update,
             toast=self.notifier.show,
         )
+        if autostart is not None:
+            self._show_autostart()
 
     def run(self) -> int:
         # Ctrl+C or a TERM signal ends the app at once; shown ids are saved atomically.
@@ -81,16 +91,52 @@ class App:
             self.poller.refresh()
         elif kind == "toggle_popups":
             self.poller.set_popups_paused(not self.poller.state.popups_paused)
+        elif kind == "toggle_autostart":
+            self.toggle_autostart()
         elif kind == "sign_in":
             message = _(
-                "Set BYTESPIKE_API_KEY to your BytesSpike API key and start traynotify again."
+                "Run 'traynotify login' in a terminal and paste your API key; "
+                "this icon picks it up at once."
             )
             self.poller.note(message)
             self.notifier.show(Toast(_("Sign in to traynotify"), message))
-            self.poller.key_changed()
+            self.on_command("key-changed")
         elif kind == "quit":
             self.poller.stop(timeout=0.5)
             self.tray.stop()
+
+    def on_command(self, command: str) -> None:
+        """A word from another traynotify process (see :mod:`traynotify.instance`)."""
+        if command == "key-changed":
+            self._key_changed()
+            self.poller.key_changed()
+        elif command == "activate":  # started again: show we are here, and catch up
+            self._key_changed()
+            self.poller.refresh()
+            self.notifier.show(
+                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
+            )
+
+    def _show_autostart(self) -> bool:
+        assert self.autostart is not None
+        enabled = self.autostart.read() is not None
+        self.poller.set_autostart(enabled)
+        return enabled
+
+    def toggle_autostart(self) -> None:
+        assert self.autostart is not None
+        try:
+            if self.autostart.read() is not None:
+                self.autostart.disable()
+            else:
+                self.autostart.enable(launch_command())
+        except OSError as exc:
+            self.poller.note(
+                _("Could not change the login entry at {where}: {reason}").format(
+                    where=self.autostart.location, reason=exc.strerror or exc
+                )
+            )
+        self._show_autostart()
 
     def open_notification(self, notification_id: int) -> None:
         note = next((n for n in self.poller.state.items if n.id == notification_id), None)
@@ -128,19 +174,52 @@ class App:
         threading.Thread(target=job, name="traynotify-open", daemon=True).start()
 
 
-def env_key_source(env: Mapping[str, str]) -> Callable[[], str | None]:
-    def source() -> str | None:
-        return key_from_env(env)
+def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str] = ()) -> int:
+    """The tray app, once per user: a second start hands over to the first."""
+    from .autostart import for_platform
+    from .credentials import KeySource, KeyStore
 
-    return source
-
-
-def run_tray(settings: Settings, env: Mapping[str, str]) -> int:
+    instance = Instance(state_dir())
+    if not instance.acquire():
+        return hand_over(instance.folder)
     try:
-        key_from_env(env)
-    except CredentialError as exc:
-        print(f"traynotify: {exc}", file=sys.stderr)
-    return App(settings, env_key_source(env), state_dir() / "seen.json").run()
+        try:
+            key_from_env(env)
+        except CredentialError as exc:
+            print(f"traynotify: {exc}", file=sys.stderr)
+        source = KeySource(env, KeyStore(), settings.api_url)
+        app = App(
+            settings,
+            source,
+            state_dir() / "seen.json",
+            autostart=for_platform(),
+            key_changed=source.changed,
+        )
+        if problems:
+            more = len(problems) - 1
+            app.poller.note(
+                problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
+            )
+        instance.serve(app.on_command)
+        return app.run()
+    finally:
+        instance.close()
+
+
+def hand_over(folder: Path, attempts: int = 20) -> int:
+    """Another tray app runs: ask it to refresh (it may still be starting up)."""
+    for _attempt in range(attempts):
+        if send(folder, "activate"):
+            print(_("traynotify is already running; it will refresh now."))
+            return 0
+        time.sleep(0.25)
+    print(
+        "traynotify: "
+        + _("another traynotify is running but does not answer; quit it, or end the process.")
+        + f" ({folder / 'instance.json'})",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -21,12 +21,14 @@ from .errors import (
     RequestRejected,
     TraynotifyError,
 )
+from .i18n import _
 from .text import ago, one_line
 
 if TYPE_CHECKING:
     from .api import Client
     from .config import Settings
     from .models import Notification
+    from .settings_file import FileSettings
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -52,6 +54,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line plus a hint, with exit code 2."""
 
     def error(self, message: str) -> Any:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):  # a pasted key must not be echoed into a terminal log
+            words = message[len(prefix) :].split()
+            message = prefix + " ".join(w if w.startswith("-") else "…" for w in words)
         self.exit(EXIT_USAGE, f"traynotify: {message} (see '{self.prog} --help')\n")
 
 
@@ -160,37 +166,74 @@ def build_parser() -> argparse.ArgumentParser:
     read = sub.add_parser("read", parents=[common], help="mark notifications read")
     read.add_argument("ids", nargs="*", type=_notification_id, metavar="ID")
     read.add_argument("--all", action="store_true", help="mark every unread one read")
+
+    login = sub.add_parser(
+        "login",
+        parents=[common],
+        help="store your API key in the OS keyring (asked for, or read from stdin)",
+    )
+    login.add_argument(
+        "--no-check", action="store_true", help="store the key without asking the server first"
+    )
+    sub.add_parser("logout", parents=[common], help="remove the stored API key")
+
+    config = sub.add_parser("config", parents=[common], help="show or change settings")
+    config_sub = config.add_subparsers(
+        dest="config_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    config_sub.add_parser(
+        "show", parents=[common], help="every setting, its value and where it comes from"
+    )
+    config_set = config_sub.add_parser("set", help="check and store a setting")
+    config_set.add_argument("name", metavar="NAME")
+    config_set.add_argument("value", metavar="VALUE")
+    config_unset = config_sub.add_parser("unset", help="go back to a setting's default")
+    config_unset.add_argument("name", metavar="NAME")
+    config_sub.add_parser("path", help="print where the settings file is")
+
+    autostart = sub.add_parser("autostart", parents=[common], help="start traynotify at login")
+    autostart.add_argument("action", choices=("enable", "disable", "status"))
     return parser
 
 
 # -- wiring -------------------------------------------------------------------
 
 
-def load_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
-    from .config import resolve
-
-    flags = {
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {
         "api_url": getattr(args, "api_url", None),
         "console_url": getattr(args, "console_url", None),
         "interval": getattr(args, "interval", None),
     }
-    return resolve(flags, env)
 
 
-def require_key(env: Mapping[str, str]) -> str:
-    from .config import key_from_env
+def _file(args: argparse.Namespace) -> FileSettings:
+    from .settings_file import read_settings, settings_path
 
-    key = key_from_env(env)
-    if key is None:
-        raise CredentialError("No API key: set BYTESPIKE_API_KEY to your BytesSpike API key.")
-    return key
+    file: FileSettings | None = getattr(args, "settings_file", None)
+    if file is None:
+        file = read_settings(settings_path())
+        args.settings_file = file
+    return file
+
+
+def load_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
+    from .config import resolve
+
+    return resolve(_flags(args), env, _file(args).values)
+
+
+def require_key(env: Mapping[str, str], settings: Settings) -> str:
+    from .credentials import KeyStore, find_key
+
+    return find_key(env, KeyStore(), settings.api_url)
 
 
 def open_client(args: argparse.Namespace, env: Mapping[str, str]) -> Client:
     from .api import Client
 
     settings = load_settings(args, env)
-    return Client(settings.api_url, require_key(env))
+    return Client(settings.api_url, require_key(env, settings))
 
 
 # -- headless commands ----------------------------------------------------------
@@ -361,11 +404,204 @@ def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+# -- signing in, settings, start at login ------------------------------------------
+
+
+def _read_key(stdin: TextIO, err: TextIO) -> str:
+    """The key, typed with no echo at a terminal, or the first line of piped input."""
+    if stdin.isatty():
+        import getpass
+
+        try:
+            return getpass.getpass(_("BytesSpike API key (input hidden): "), stream=err)
+        except EOFError:
+            return ""
+    return stdin.readline()
+
+
+def _tell_running_app(command: str) -> bool:
+    from .instance import send
+    from .paths import state_dir
+
+    return send(state_dir(), command)
+
+
+def cmd_login(
+    args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    from .api import Client
+    from .config import ENV_KEY, check_key
+    from .credentials import KeyStore
+
+    settings = load_settings(args, env)
+    key = check_key(_read_key(stdin, err), _("your input"))
+    if not args.no_check:
+        try:
+            with Client(settings.api_url, key) as client:
+                client.unread_count()
+        except AuthenticationError as exc:
+            exc.message = _(
+                "The server did not accept this key ({reason}); nothing was stored."
+            ).format(reason=str(exc).rstrip("."))
+            raise
+        except ApiError as exc:
+            exc.message = _(
+                "{problem} The key was not stored; use --no-check to store it anyway."
+            ).format(problem=str(exc))
+            raise
+    store = KeyStore()
+    store.set(settings.api_url, key)
+    print(
+        _("Signed in to {url}; the key is kept in: {keyring}.").format(
+            url=settings.api_url, keyring=store.name
+        ),
+        file=out,
+    )
+    if env.get(ENV_KEY, "").strip():
+        print(
+            _("Note: {env} is set, and wins over the stored key while it is.").format(env=ENV_KEY),
+            file=out,
+        )
+    if _tell_running_app("key-changed"):
+        print(_("The running tray app uses the new key now."), file=out)
+    return EXIT_OK
+
+
+def cmd_logout(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from .config import ENV_KEY
+    from .credentials import KeyStore
+
+    settings = load_settings(args, env)
+    if KeyStore().delete(settings.api_url):
+        print(
+            _("Signed out of {url}: the key was removed from the keyring.").format(
+                url=settings.api_url
+            ),
+            file=out,
+        )
+    else:
+        print(_("No key was stored for {url}.").format(url=settings.api_url), file=out)
+    if env.get(ENV_KEY, "").strip():
+        print(_("Note: {env} is still set, and is used while it is.").format(env=ENV_KEY), file=out)
+    if _tell_running_app("key-changed"):
+        print(_("The running tray app has noticed."), file=out)
+    return EXIT_OK
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return _("auto")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(value) if value else _("(none)")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def cmd_config(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from dataclasses import asdict
+
+    from .config import SETTING_NAMES, explain
+    from .settings_file import change_setting, settings_path
+
+    path = settings_path()
+    action = args.config_command
+    if action == "path":
+        print(path, file=out)
+        return EXIT_OK
+    if action in ("set", "unset"):
+        value = args.value if action == "set" else None
+        file = change_setting(path, args.name, value)
+        shown = _shown(getattr(load_settings_from(args, env, file), args.name))
+        if action == "set":
+            print(
+                _("{name} = {value}, saved in {path}.").format(
+                    name=args.name, value=shown, path=path
+                ),
+                file=out,
+            )
+        else:
+            print(
+                _("{name} is back to its default ({value}).").format(name=args.name, value=shown),
+                file=out,
+            )
+        print(_("The tray app uses it from its next start."), file=out)
+        return EXIT_OK
+    file = _file(args)
+    settings = load_settings(args, env)
+    sources = explain(_flags(args), env, file.values)
+    labels = {
+        "default": _("default"),
+        "file": _("settings file"),
+        "environment": _("environment"),
+        "command line": _("command line"),
+    }
+    print(_("Settings file: {path}").format(path=path), file=out)
+    values = asdict(settings)
+    width = max(len(n) for n in SETTING_NAMES)
+    for name in SETTING_NAMES:
+        value = values[name]
+        value = tuple(value) if isinstance(value, list) else value
+        print(f"  {name.ljust(width)} = {_shown(value)}  ({labels[sources[name]]})", file=out)
+    for problem in file.problems:
+        print(_("Problem: {problem}").format(problem=problem), file=out)
+    return EXIT_OK
+
+
+def load_settings_from(
+    args: argparse.Namespace, env: Mapping[str, str], file: FileSettings
+) -> Settings:
+    args.settings_file = file
+    return load_settings(args, env)
+
+
+def cmd_autostart(args: argparse.Namespace, out: TextIO) -> int:
+    from .autostart import describe, for_platform, launch_command, os_error, status
+
+    mechanism = for_platform()
+    try:
+        if args.action == "enable":
+            mechanism.enable(launch_command())
+            print(
+                _("traynotify will start at login ({where}).").format(where=mechanism.location),
+                file=out,
+            )
+        elif args.action == "disable":
+            if mechanism.disable():
+                print(_("traynotify will no longer start at login."), file=out)
+            else:
+                print(_("traynotify was not set to start at login."), file=out)
+        else:
+            print(describe(status(mechanism, launch_command())), file=out)
+    except OSError as exc:
+        raise os_error(args.action, mechanism.location, exc) from None
+    return EXIT_OK
+
+
 # -- entry ----------------------------------------------------------------------
 
 
-def dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def dispatch(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO | None = None,
+) -> int:
     command = args.command or "run"
+    if command not in ("config", "demo"):
+        for problem in _file(args).problems:  # the file's values fall back to defaults
+            print(f"traynotify: {_('warning')}: {one_line(problem)}", file=err)
+    if command == "login":
+        return cmd_login(args, env, out, err, stdin or sys.stdin)
+    if command == "logout":
+        return cmd_logout(args, env, out)
+    if command == "config":
+        return cmd_config(args, env, out)
+    if command == "autostart":
+        return cmd_autostart(args, out)
     if command == "count":
         return cmd_count(args, env, out)
     if command == "list":
@@ -378,7 +614,7 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err:
 
     if command == "demo":
         return run_demo(args, env)
-    return run_tray(load_settings(args, env), env)
+    return run_tray(load_settings(args, env), env, _file(args).problems)
 
 
 def main(
@@ -386,23 +622,29 @@ def main(
     env: Mapping[str, str] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
     env = os.environ if env is None else env
     out = out or sys.stdout
     err = err or sys.stderr
+    file = _choose_language()
     args = build_parser().parse_args(argv)
+    args.settings_file = file
     debug = getattr(args, "debug", False)
     _setup_logging(debug)
     try:
-        return dispatch(args, env, out, err)
+        return dispatch(args, env, out, err, stdin)
     except TraynotifyError as exc:
         if debug:
             import traceback
 
             traceback.print_exc(file=err)
         hint = ""
-        if isinstance(exc, AuthenticationError):
-            hint = " Set BYTESPIKE_API_KEY to a valid key."
+        if isinstance(exc, AuthenticationError) and args.command != "login":
+            if env.get("BYTESPIKE_API_KEY", "").strip():
+                hint = " " + _("Check BYTESPIKE_API_KEY (it wins over a stored key).")
+            else:
+                hint = " " + _("Run 'traynotify login' with a valid key.")
         print(f"traynotify: {one_line(str(exc))}{hint}", file=err)
         return exit_code_for(exc)
     except KeyboardInterrupt:
@@ -416,6 +658,21 @@ def main(
             file=err,
         )
         return EXIT_ERROR
+
+
+def _choose_language() -> FileSettings | None:
+    """Speak the language of the settings file, else of the OS."""
+    from .i18n import use_language
+
+    try:
+        from .settings_file import read_settings, settings_path
+
+        file = read_settings(settings_path())
+    except Exception:  # the command will report it; the language is not worth failing over
+        use_language(None)
+        return None
+    use_language(file.values.get("language"))
+    return file
 
 
 def _setup_logging(debug: bool) -> None:

@@ -177,6 +177,21 @@ def resolve(
     return apply(settings, flags, "command line")
 
 
+def explain(
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    file_values: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """Where each setting's value comes from: default, file, environment, command line."""
+    where = dict.fromkeys(SETTING_NAMES, "default")
+    layers = (("file", file_values or {}), ("environment", from_env(env)), ("command line", flags))
+    for source, values in layers:
+        for name, value in values.items():
+            if value is not None and name in where:
+                where[name] = source
+    return where
+
+
 def check_key(key: str, source: str) -> str:
     """A key that can travel in an Authorization header; never echoes the key."""
     key = key.strip()

@@ -17,7 +17,7 @@ class Action:
     """What a click asks for."""
 
     kind: str
-    """open, mark_all, open_console, refresh, toggle_popups, sign_in, quit."""
+    """open, mark_all, open_console, refresh, toggle_popups, toggle_autostart, sign_in, quit."""
     notification_id: int | None = None
 
 
@@ -92,6 +92,12 @@ def build_menu(state: TrayState, now: datetime, menu_length: int = 10) -> list[E
         Entry(_("Open notifications in console"), Action("open_console"), default=True),
         Entry(_("Refresh now"), Action("refresh")),
         Entry(_("Pause pop-ups"), Action("toggle_popups"), checked=state.popups_paused),
+    ]
+    if state.autostart is not None:
+        entries.append(
+            Entry(_("Start at login"), Action("toggle_autostart"), checked=state.autostart)
+        )
+    entries += [
         SEPARATOR,
         Entry(_("Quit"), Action("quit")),
     ]

@@ -137,6 +137,10 @@ class Poller:
     def set_popups_paused(self, paused: bool) -> None:
         self._update(popups_paused=paused)
 
+    def set_autostart(self, enabled: bool | None) -> None:
+        """Show whether the app starts at login (None: no such item)."""
+        self._update(autostart=enabled)
+
     def mark_read(self, notification_id: int) -> None:
         """Drop the item from the badge and menu at once, then tell the server."""
         with self._lock:

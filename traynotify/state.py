@@ -38,3 +38,5 @@ class TrayState:
     notice: str | None = None
     """The last message for the user (a mark-read that failed, a link not opened)."""
     popups_paused: bool = False
+    autostart: bool | None = None
+    """Whether traynotify starts at login; None when this system offers no way."""
