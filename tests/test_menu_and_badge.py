@@ -104,6 +104,15 @@ def test_menu_shows_the_notice_and_the_paused_check() -> None:
     assert next(e for e in entries if e.label == "Pause pop-ups").checked is True
 
 
+def test_start_at_login_is_a_check_item_where_the_system_offers_it() -> None:
+    assert "Start at login" not in labels(TrayState(Status.OK))
+    for enabled in (True, False):
+        entries = build_menu(TrayState(Status.OK, autostart=enabled), NOW)
+        item = next(e for e in entries if e.label == "Start at login")
+        assert (item.checked, item.action) == (enabled, Action("toggle_autostart"))
+        assert entries[-1].label == "Quit"
+
+
 def test_menu_titles_are_single_line_and_short() -> None:
     state = TrayState(Status.OK, count=1, items=(note(1, title="a\nb\u202e" + "z" * 500),))
     label = build_menu(state, NOW)[1].label
