@@ -270,6 +270,6 @@ def test_a_folder_that_cannot_be_written_is_one_line(own_home: Path) -> None:
     code, out, err = cli("autostart", "enable")
     assert (code, out) == (2, "")
     assert err == (
-        f"traynotify: Could not enable the login entry at {blocker}/traynotify.desktop: "
+        f"traynotify: Could not change the login entry at {blocker}/traynotify.desktop: "
         "File exists.\n"
     )

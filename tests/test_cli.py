@@ -92,10 +92,10 @@ def test_hostile_titles_are_one_line_in_the_table(
 
 
 def test_read_ids_and_all(env: dict[str, str], server: ContractServer) -> None:
-    assert run(["read", "5001", "5003"], env) == (0, "Marked 2 notification(s) read.\n", "")
+    assert run(["read", "5001", "5003"], env) == (0, "Marked 2 notifications read.\n", "")
     assert server.store.unread_count("alice") == 1
-    assert run(["read", "--all"], env)[1] == "Marked 1 notification(s) read.\n"
-    assert run(["read", "--all"], env)[1] == "Marked 0 notification(s) read.\n"
+    assert run(["read", "--all"], env)[1] == "Marked 1 notification read.\n"
+    assert run(["read", "--all"], env)[1] == "Marked 0 notifications read.\n"
 
 
 def test_read_marks_the_good_ids_and_reports_the_bad_one(
@@ -103,7 +103,7 @@ def test_read_marks_the_good_ids_and_reports_the_bad_one(
 ) -> None:
     code, out, err = run(["read", "7001", "5001"], env)
     assert code == 5
-    assert out == "Marked 1 notification(s) read.\n"
+    assert out == "Marked 1 notification read.\n"
     assert err.startswith("traynotify: 7001: That notification does not exist")
     assert len(err.splitlines()) == 1
     assert server.store.unread_count("alice") == 2
@@ -244,7 +244,7 @@ def test_demo_server_in_one_process_cli_in_another(demo_server: tuple[str, str])
     listed = traynotify("list", "--unread", env=env)
     assert listed.returncode == 0
     assert "Payment received · $25.00" in listed.stdout
-    assert traynotify("read", "5001", env=env).stdout == "Marked 1 notification(s) read.\n"
+    assert traynotify("read", "5001", env=env).stdout == "Marked 1 notification read.\n"
     assert traynotify("count", env=env).stdout == "2\n"
     wrong = traynotify("count", env={**env, "BYTESPIKE_API_KEY": "wrong"})
     assert wrong.returncode == 3

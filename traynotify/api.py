@@ -28,6 +28,7 @@ from .errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from .i18n import _
 from .models import (
     DEFAULT_PAGE_SIZE,
     KNOWN_TYPES,
@@ -84,30 +85,44 @@ def _error_detail(response: httpx.Response) -> tuple[str | None, str | None]:
 def error_for_response(response: httpx.Response, now: float | None = None) -> ApiError:
     """Translate a non-2xx response into the matching typed error."""
     status = response.status_code
-    _, server_message = _error_detail(response)
-    said = f" (server said: {server_message.rstrip('. ')})" if server_message else ""
+    _type, server_message = _error_detail(response)
+    said = (
+        _(" (server said: {message})").format(message=server_message.rstrip(". "))
+        if server_message
+        else ""
+    )
     retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
     if status == 400:
-        return InvalidRequestError(f"The server rejected the request{said}.", status=status)
+        return InvalidRequestError(
+            _("The server rejected the request{said}.").format(said=said), status=status
+        )
     if status == 401:
-        return AuthenticationError("The API key is missing or has been revoked.", status=status)
+        return AuthenticationError(_("The API key is missing or has been revoked."), status=status)
     if status == 404:
         return NotFoundError(
-            f"That notification does not exist or is not yours{said}.", status=status
+            _("That notification does not exist or is not yours{said}.").format(said=said),
+            status=status,
         )
     if status == 429:
-        wait = f"; retrying in {retry_after:.0f} s" if retry_after is not None else ""
+        wait = _("; retrying in {s:.0f} s").format(s=retry_after) if retry_after is not None else ""
         return RateLimitedError(
-            f"The server is rate limiting requests{wait}.", status=status, retry_after=retry_after
+            _("The server is rate limiting requests{wait}.").format(wait=wait),
+            status=status,
+            retry_after=retry_after,
         )
     if 500 <= status <= 599:
         return ServerError(
-            f"The BytesSpike server had a problem (HTTP {status}); it will be retried.",
+            _("The BytesSpike server had a problem (HTTP {status}); it will be retried.").format(
+                status=status
+            ),
             status=status,
             retry_after=retry_after,
         )
     return UnexpectedResponseError(
-        f"The server answered HTTP {status}, which traynotify does not expect; check the API URL.",
+        _(
+            "The server answered HTTP {status}, which traynotify does not expect; "
+            "check the API URL."
+        ).format(status=status),
         status=status,
     )
 
@@ -209,10 +224,10 @@ class Client:
         try:
             response = self._http.request(method, path, params=params)
         except httpx.TimeoutException as exc:
-            raise ApiTimeoutError("The BytesSpike server did not answer in time.") from exc
+            raise ApiTimeoutError(_("The BytesSpike server did not answer in time.")) from exc
         except httpx.TransportError as exc:
             raise ApiConnectionError(
-                f"Cannot reach the BytesSpike server at {self._http.base_url}."
+                _("Cannot reach the BytesSpike server at {url}.").format(url=self._http.base_url)
             ) from exc
         if not response.is_success:
             raise error_for_response(response)
@@ -221,7 +236,9 @@ class Client:
         except (ValueError, UnicodeDecodeError) as exc:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise UnexpectedResponseError(
-                f"The server's answer was not JSON ({kind}); check the API URL or proxy.",
+                _("The server's answer was not JSON ({kind}); check the API URL or proxy.").format(
+                    kind=kind
+                ),
                 status=response.status_code,
             ) from exc
 
@@ -236,20 +253,26 @@ def list_params(
 ) -> dict[str, str]:
     """Query parameters for a list call; refuses what the spec forbids."""
     if unread and read:
-        raise RequestRejected("Choose unread or read, not both.")
+        raise RequestRejected(_("Choose unread or read, not both."))
     if type is not None and type not in KNOWN_TYPES:
         raise RequestRejected(
-            f"Unknown notification type {type!r}; known types: {', '.join(KNOWN_TYPES)}."
+            _("Unknown notification type {type!r}; known types: {known}.").format(
+                type=type, known=", ".join(KNOWN_TYPES)
+            )
         )
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise RequestRejected(f"Page must be a whole number from 1 up, not {page!r}.")
+        raise RequestRejected(
+            _("Page must be a whole number from 1 up, not {page!r}.").format(page=page)
+        )
     if (
         isinstance(page_size, bool)
         or not isinstance(page_size, int)
         or not (1 <= page_size <= MAX_PAGE_SIZE)
     ):
         raise RequestRejected(
-            f"Page size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {page_size!r}."
+            _("Page size must be a whole number from 1 to {max}, not {page_size!r}.").format(
+                max=MAX_PAGE_SIZE, page_size=page_size
+            )
         )
     params = {"page": str(page), "page_size": str(page_size)}
     if unread:

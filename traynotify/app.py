@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .api import Client
-from .autostart import Mechanism, launch_command
+from .autostart import Mechanism, launch_command, os_error
 from .browser import open_url
 from .config import Settings, key_from_env
 from .errors import CredentialError
@@ -131,11 +131,7 @@ class App:
             else:
                 self.autostart.enable(launch_command())
         except OSError as exc:
-            self.poller.note(
-                _("Could not change the login entry at {where}: {reason}").format(
-                    where=self.autostart.location, reason=exc.strerror or exc
-                )
-            )
+            self.poller.note(str(os_error(self.autostart.location, exc)))
         self._show_autostart()
 
     def open_notification(self, notification_id: int) -> None:
@@ -235,11 +231,17 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0
     )
     print(
-        f"traynotify demo: the tray icon is talking to a local BytesSpike server at "
-        f"{demo.url} with sample notifications."
+        _(
+            "traynotify demo: the tray icon is talking to a local BytesSpike server at "
+            "{url} with sample notifications."
+        ).format(url=demo.url)
     )
     if args.every > 0:
-        print(f"A new notification arrives every {args.every:g} s. Quit from the tray menu.")
+        print(
+            _("A new notification arrives every {s:g} s. Quit from the tray menu.").format(
+                s=args.every
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
         try:
             return App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json").run()

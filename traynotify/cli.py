@@ -21,7 +21,7 @@ from .errors import (
     RequestRejected,
     TraynotifyError,
 )
-from .i18n import _
+from .i18n import _, ngettext
 from .text import ago, one_line
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def cmd_count(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> 
     if args.format == "waybar":
         text = badge_text(count) or "0"
         state = "unread" if count else "none"
-        print(_waybar(text, f"traynotify: {count} unread", state), file=out)
+        print(_waybar(text, _("traynotify: {n} unread").format(n=count), state), file=out)
     else:
         print(json.dumps({"count": count}) if args.format == "json" else count, file=out)
     return EXIT_OK
@@ -265,7 +265,7 @@ def cmd_count(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> 
 
 def format_table(notes: Sequence[Notification], now: datetime, width: int = 100) -> str:
     """A plain table of notifications, one per line, server text made safe."""
-    rows = [("ID", "", "WHEN", "TYPE", "TITLE")]
+    rows = [(_("ID"), "", _("WHEN"), _("TYPE"), _("TITLE"))]
     for n in notes:
         rows.append(
             (
@@ -312,7 +312,9 @@ def cmd_list(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> i
                     file=out,
                 )
                 return EXIT_OK
-            footer = f"{len(notes)} notification(s)"
+            footer = ngettext("{n} notification", "{n} notifications", len(notes)).format(
+                n=len(notes)
+            )
         else:
             page = client.list(
                 unread=args.unread,
@@ -337,14 +339,22 @@ def cmd_list(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> i
                 )
                 return EXIT_OK
             notes = list(page.items)
-            footer = f"page {page.page} of {page.last_page} · {page.total} in all"
+            footer = _("page {page} of {last} · {total} in all").format(
+                page=page.page, last=page.last_page, total=page.total
+            )
     if notes:
         width = 0 if not out.isatty() else os.get_terminal_size(out.fileno()).columns
         print(format_table(notes, now, width), file=out)
     else:
-        print("No notifications.", file=out)
+        print(_("No notifications."), file=out)
     print(footer, file=out)
     return EXIT_OK
+
+
+def _marked(n: int) -> str:
+    return ngettext("Marked {n} notification read.", "Marked {n} notifications read.", n).format(
+        n=n
+    )
 
 
 def cmd_read(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
@@ -353,7 +363,7 @@ def cmd_read(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err:
     with open_client(args, env) as client:
         if args.all:
             marked = client.mark_all_read()
-            print(f"Marked {marked} notification(s) read.", file=out)
+            print(_marked(marked), file=out)
             return EXIT_OK
         failures: list[TraynotifyError] = []
         marked = 0
@@ -364,7 +374,7 @@ def cmd_read(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err:
             except (NotFoundError, InvalidRequestError) as exc:
                 failures.append(exc)
                 print(f"traynotify: {note_id}: {one_line(str(exc))}", file=err)
-        print(f"Marked {marked} notification(s) read.", file=out)
+        print(_marked(marked), file=out)
     return exit_code_for(failures[0]) if failures else EXIT_OK
 
 
@@ -383,22 +393,28 @@ def cmd_demo_server(args: argparse.Namespace, out: TextIO) -> int:
             if reply:
                 print(reply, file=out, flush=True)
 
-    print(f"BytesSpike contract server on {demo.url} with sample notifications.", file=out)
-    print("In another shell:", file=out)
+    print(
+        _("BytesSpike contract server on {url} with sample notifications.").format(url=demo.url),
+        file=out,
+    )
+    print(_("In another shell:"), file=out)
     print(f"  export BYTESPIKE_API_URL={demo.url}", file=out)
     print(f"  export BYTESPIKE_API_KEY={DEMO_KEY}", file=out)
     print("  traynotify count", file=out)
     if args.every > 0:
-        print(f"A new notification arrives every {args.every:g} s. Ctrl+C stops.", file=out)
+        print(
+            _("A new notification arrives every {s:g} s. Ctrl+C stops.").format(s=args.every),
+            file=out,
+        )
     out.flush()
     demo.feed_every(args.every)
     if sys.stdin is not None and not sys.stdin.closed:
-        print("Type 'help' for commands that make the server misbehave.", file=out, flush=True)
+        print(_("Type 'help' for commands that make the server misbehave."), file=out, flush=True)
         threading.Thread(target=console, name="demo-console", daemon=True).start()
     try:
         demo.server.serve_forever()
     except KeyboardInterrupt:
-        print("Stopped.", file=out)
+        print(_("Stopped."), file=out)
     finally:
         demo.close()
     return EXIT_OK
@@ -576,7 +592,7 @@ def cmd_autostart(args: argparse.Namespace, out: TextIO) -> int:
         else:
             print(describe(status(mechanism, launch_command())), file=out)
     except OSError as exc:
-        raise os_error(args.action, mechanism.location, exc) from None
+        raise os_error(mechanism.location, exc) from None
     return EXIT_OK
 
 
@@ -593,7 +609,9 @@ def dispatch(
     command = args.command or "run"
     if command not in ("config", "demo"):
         for problem in _file(args).problems:  # the file's values fall back to defaults
-            print(f"traynotify: {_('warning')}: {one_line(problem)}", file=err)
+            print(
+                "traynotify: " + _("warning: {problem}").format(problem=one_line(problem)), file=err
+            )
     if command == "login":
         return cmd_login(args, env, out, err, stdin or sys.stdin)
     if command == "logout":

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, CredentialError
+from .i18n import _
 from .models import KNOWN_TYPES
 
 DEFAULT_API_URL = "https://llm.bytespike.ai"
@@ -60,16 +61,26 @@ def check_base_url(value: str, name: str) -> str:
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise ConfigError(f"{name} is not a valid URL: {text!r}.") from None
+        raise ConfigError(
+            _("{name} is not a valid URL: {text!r}.").format(name=name, text=text)
+        ) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ConfigError(f"{name} must be an http(s) URL with a host, not {text!r}.")
+        raise ConfigError(
+            _("{name} must be an http(s) URL with a host, not {text!r}.").format(
+                name=name, text=text
+            )
+        )
     if parts.username or parts.password:
-        raise ConfigError(f"{name} must not contain a user name or password.")
+        raise ConfigError(_("{name} must not contain a user name or password.").format(name=name))
     if parts.query or parts.fragment:
-        raise ConfigError(f"{name} must not contain a query or fragment: {text!r}.")
+        raise ConfigError(
+            _("{name} must not contain a query or fragment: {text!r}.").format(name=name, text=text)
+        )
     if parts.scheme != "https" and not is_loopback_host(host):
         raise ConfigError(
-            f"{name} must use https (only loopback addresses may use http): {text!r}."
+            _("{name} must use https (only loopback addresses may use http): {text!r}.").format(
+                name=name, text=text
+            )
         )
     return text.rstrip("/")
 
@@ -78,9 +89,15 @@ def _as_float(value: Any, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
+        raise ConfigError(
+            _("{name} must be a number of seconds, not {value!r}.").format(name=name, value=value)
+        ) from None
     if not number >= MIN_INTERVAL or number == float("inf"):
-        raise ConfigError(f"{name} must be at least {MIN_INTERVAL:g} second, not {value!r}.")
+        raise ConfigError(
+            _("{name} must be at least {min:g} second, not {value!r}.").format(
+                name=name, min=MIN_INTERVAL, value=value
+            )
+        )
     return number
 
 
@@ -92,7 +109,9 @@ def _as_bool(value: Any, name: str) -> bool:
         return True
     if text in ("false", "no", "off", "0"):
         return False
-    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+    raise ConfigError(
+        _("{name} must be true or false, not {value!r}.").format(name=name, value=value)
+    )
 
 
 def _as_types(value: Any, name: str) -> tuple[str, ...]:
@@ -101,7 +120,9 @@ def _as_types(value: Any, name: str) -> tuple[str, ...]:
     unknown = [t for t in types if t not in KNOWN_TYPES]
     if unknown:
         raise ConfigError(
-            f"{name}: unknown type {unknown[0]!r}; known types: {', '.join(KNOWN_TYPES)}."
+            _("{name}: unknown type {type!r}; known types: {known}.").format(
+                name=name, type=unknown[0], known=", ".join(KNOWN_TYPES)
+            )
         )
     return types
 
@@ -110,9 +131,15 @@ def _as_menu_length(value: Any, name: str) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+        raise ConfigError(
+            _("{name} must be a whole number, not {value!r}.").format(name=name, value=value)
+        ) from None
     if not 1 <= number <= MAX_MENU_LENGTH:
-        raise ConfigError(f"{name} must be from 1 to {MAX_MENU_LENGTH}, not {number}.")
+        raise ConfigError(
+            _("{name} must be from 1 to {max}, not {number}.").format(
+                name=name, max=MAX_MENU_LENGTH, number=number
+            )
+        )
     return number
 
 
@@ -121,7 +148,11 @@ def _as_language(value: Any, name: str) -> str | None:
     if text in ("", "auto", "system"):
         return None
     if not text.replace("_", "").replace("-", "").isalnum() or len(text) > 16:
-        raise ConfigError(f"{name} must be a language code such as en or zh_CN, not {text!r}.")
+        raise ConfigError(
+            _("{name} must be a language code such as en or zh_CN, not {text!r}.").format(
+                name=name, text=text
+            )
+        )
     return text
 
 
@@ -140,7 +171,11 @@ SETTING_NAMES = tuple(f.name for f in fields(Settings))
 def check_value(name: str, value: Any, source: str | None = None) -> Any:
     """Validate one setting; errors name where the value came from."""
     if name not in _CHECKS:
-        raise ConfigError(f"Unknown setting {name!r}; settings: {', '.join(SETTING_NAMES)}.")
+        raise ConfigError(
+            _("Unknown setting {name!r}; settings: {names}.").format(
+                name=name, names=", ".join(SETTING_NAMES)
+            )
+        )
     return _CHECKS[name](value, source or name)
 
 
@@ -196,10 +231,12 @@ def check_key(key: str, source: str) -> str:
     """A key that can travel in an Authorization header; never echoes the key."""
     key = key.strip()
     if not key:
-        raise CredentialError(f"The API key from {source} is empty.")
+        raise CredentialError(_("The API key from {source} is empty.").format(source=source))
     if any(not ch.isascii() or not ch.isprintable() or ch.isspace() for ch in key):
         raise CredentialError(
-            f"The API key from {source} contains spaces or characters an API key cannot have."
+            _(
+                "The API key from {source} contains spaces or characters an API key cannot have."
+            ).format(source=source)
         )
     return key
 

@@ -116,9 +116,9 @@ def describe(state: Status) -> str:
     return text
 
 
-def os_error(action: str, location: str, exc: OSError) -> ConfigError:
+def os_error(location: str, exc: OSError) -> ConfigError:
     return ConfigError(
-        _("Could not {action} the login entry at {where}: {reason}.").format(
-            action=action, where=location, reason=exc.strerror or exc
+        _("Could not change the login entry at {where}: {reason}.").format(
+            where=location, reason=exc.strerror or exc
         )
     )
