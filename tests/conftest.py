@@ -127,7 +127,11 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
     desktop.close_toasts()
 
     def start(
-        *args: str, backend: str = "gtk", key: str | None = KEY, state_home: Path | None = None
+        *args: str,
+        backend: str = "gtk",
+        key: str | None = KEY,
+        state_home: Path | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> AppProcess:
         env = desktop.env
         env.update(
@@ -140,6 +144,7 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
         env.pop("BYTESPIKE_API_KEY", None)
         if key is not None:
             env["BYTESPIKE_API_KEY"] = key
+        env.update(extra_env or {})
         stderr_path = tmp_path / f"app-{len(started)}.stderr"
         with open(stderr_path, "w") as err:
             proc = subprocess.Popen(
@@ -149,7 +154,7 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
                 stderr=err,
                 text=True,
             )
-        app = AppProcess(proc, desktop, browser_log, stderr_path)
+        app = AppProcess(proc, desktop, browser_log, stderr_path, env)
         started.append(app)
         return app
 

@@ -22,7 +22,7 @@ import pytest
 
 T = TypeVar("T")
 
-ICON_NAME = r"^traynotify:"
+ICON_NAME = r"^traynotify[:：]"
 """The icon window's name is its title, "traynotify: 3 unread"; menus are "traynotify"."""
 TOOLS = ("dbus-daemon", "dbus-monitor", "dunst", "dunstctl", "trayer", "xdotool")
 
@@ -224,6 +224,8 @@ class AppProcess:
     desktop: Desktop
     browser_log: Path
     stderr_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    """The environment it was started with (for commands run beside it)."""
 
     def icon(self) -> str:
         return wait_for("the tray icon to dock", lambda: self.desktop.find_window(ICON_NAME))
