@@ -47,8 +47,8 @@ def load_pystray() -> Any:
 def _name_the_program() -> None:
     """Window class "traynotify" however we were started ("python -m" would give
     "__main__.py"); GTK reads it once, when pystray initialises it."""
-    if not sys.platform.startswith("linux"):
-        return
+    if not sys.platform.startswith("linux") or os.environ.get("PYSTRAY_BACKEND") == "xorg":
+        return  # the X11 backend names its window itself; GLib would cost ~7 MB for nothing
     try:
         from gi.repository import GLib
     except ImportError:
