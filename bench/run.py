@@ -210,33 +210,23 @@ class Bench:
 
     # -- memory, CPU, start-up ------------------------------------------------------------
     def floor_rss(self) -> float:
-        proc = subprocess.Popen(
-            [
-                PY,
-                "-c",
-                "import httpx, PIL.Image, sys; print('ready', flush=True); sys.stdin.read()",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        assert proc.stdout is not None and proc.stdin is not None
-        proc.stdout.readline()
-        time.sleep(0.5)
-        rss = psutil.Process(proc.pid).memory_info().rss / MB
-        proc.stdin.close()
-        proc.wait(10)
-        return rss
+        """A Python that has imported httpx and Pillow, and no more."""
+        return self._settled_rss("import httpx, PIL.Image")
 
     def gtk_floor_rss(self) -> float:
         """A Python that has imported httpx, Pillow and GTK 3 through PyGObject, and no more."""
-        code = (
-            "import httpx, PIL.Image, gi, sys; gi.require_version('Gtk', '3.0'); "
-            "from gi.repository import Gtk; print('ready', flush=True); sys.stdin.read()"
+        return self._settled_rss(
+            "import httpx, PIL.Image, gi; gi.require_version('Gtk', '3.0'); "
+            "from gi.repository import Gtk"
         )
+
+    def _settled_rss(self, imports: str) -> float:
+        code = f"{imports}; import sys; print('ready', flush=True); sys.stdin.read()"
         proc = subprocess.Popen(
             [PY, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.desktop.env
         )
-        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout is not None
+        assert proc.stdin is not None
         proc.stdout.readline()
         time.sleep(0.5)
         rss = psutil.Process(proc.pid).memory_info().rss / MB
@@ -312,32 +302,27 @@ class Bench:
             wait("the toast", toasted, 10)
             toast = toasted()[0] - added_at
 
-            # click the newest item: the first entry after the header
             window = self.desktop.find_window(ICON_NAME)
             assert window
             x, y, w, h = self.desktop.geometry(window)
-            before = set(self.visible_menus())
-            self.desktop.right_click(x + w // 2, y + h // 2)
-            wait("the menu", lambda: set(self.visible_menus()) - before, 10)
-            time.sleep(0.3)
-            self.desktop.key("Down")
-            clicked = time.monotonic()
-            self.desktop.run("xdotool", "key", "Return")
-            arrived = wait("the mark-read", lambda: demo.server.requests("/mark-read"), 10)
-            record = demo.server.requests("/mark-read")[0]
-            mark = record.at - clicked
 
-            # Quit: the last menu entry
-            before = set(self.visible_menus())
-            self.desktop.right_click(x + w // 2, y + h // 2)
-            wait("the menu", lambda: set(self.visible_menus()) - before, 10)
-            time.sleep(0.3)
-            self.desktop.key("Up")
-            pressed = time.monotonic()
-            self.desktop.run("xdotool", "key", "Return")
+            def choose(key: str) -> float:
+                """Open the menu, move to an entry, press Return; when Return went out."""
+                before = set(self.visible_menus())
+                self.desktop.right_click(x + w // 2, y + h // 2)
+                wait("the menu", lambda: set(self.visible_menus()) - before, 10)
+                time.sleep(0.3)
+                self.desktop.key(key)
+                pressed = time.monotonic()
+                self.desktop.run("xdotool", "key", "Return")
+                return pressed
+
+            clicked = choose("Down")  # the newest item: the first entry after the header
+            wait("the mark-read", lambda: demo.server.requests("/mark-read"), 10)
+            mark = demo.server.requests("/mark-read")[0].at - clicked
+            pressed = choose("Up")  # Quit: the last entry
             proc.wait(10)
             quit_s = time.monotonic() - pressed
-            del arrived
         finally:
             self.gone(proc)
             demo.close()

@@ -6,7 +6,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from traynotify.text import ago
 from traynotify.toasts import plan_toasts
 
 from .conftest import KEY, REPO
+from .test_cli import traynotify
 
 LOCALE = REPO / "traynotify" / "locale"
 PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "traynotify.po"
@@ -178,13 +178,7 @@ def test_cli_follows_the_os_locale_and_the_setting_overrides_it(
     env["BYTESPIKE_API_URL"] = server_env["BYTESPIKE_API_URL"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "traynotify", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return traynotify(*args, env=env)
 
     done = run("count")
     assert done.returncode == 3

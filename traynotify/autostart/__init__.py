@@ -30,6 +30,29 @@ class Mechanism(Protocol):
     def read(self) -> tuple[str, ...] | None: ...
 
 
+class FileEntry:
+    """A mechanism whose entry is one file (XDG, launchd)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+
+    def render(self, command: Sequence[str]) -> str:
+        raise NotImplementedError
+
+    def enable(self, command: Sequence[str]) -> None:
+        from ..files import write_atomic
+
+        write_atomic(self.path, self.render(command))
+
+    def disable(self) -> bool:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
 @dataclass(frozen=True)
 class Status:
     """What ``autostart status`` reports."""

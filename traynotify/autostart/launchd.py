@@ -6,8 +6,7 @@ import plistlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..files import write_atomic
-from . import UNREADABLE
+from . import UNREADABLE, FileEntry
 
 LABEL = "ai.bytespike.traynotify"
 
@@ -24,20 +23,12 @@ def agent_plist(command: Sequence[str]) -> bytes:
     )
 
 
-class LaunchAgent:
+class LaunchAgent(FileEntry):
     def __init__(self, folder: Path) -> None:
-        self.path = folder / f"{LABEL}.plist"
-        self.location = str(self.path)
+        super().__init__(folder / f"{LABEL}.plist")
 
-    def enable(self, command: Sequence[str]) -> None:
-        write_atomic(self.path, agent_plist(command).decode("utf-8"))
-
-    def disable(self) -> bool:
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    def render(self, command: Sequence[str]) -> str:
+        return agent_plist(command).decode("utf-8")
 
     def read(self) -> tuple[str, ...] | None:
         try:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..files import write_atomic
-from . import UNREADABLE
+from . import UNREADABLE, FileEntry
 
 FILE_NAME = "traynotify.desktop"
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
@@ -86,20 +85,12 @@ def desktop_entry(command: Sequence[str]) -> str:
     )
 
 
-class XdgAutostart:
+class XdgAutostart(FileEntry):
     def __init__(self, folder: Path) -> None:
-        self.path = folder / FILE_NAME
-        self.location = str(self.path)
+        super().__init__(folder / FILE_NAME)
 
-    def enable(self, command: Sequence[str]) -> None:
-        write_atomic(self.path, desktop_entry(command))
-
-    def disable(self) -> bool:
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    def render(self, command: Sequence[str]) -> str:
+        return desktop_entry(command)
 
     def read(self) -> tuple[str, ...] | None:
         try:
