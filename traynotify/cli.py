@@ -517,8 +517,6 @@ def _shown(value: Any) -> str:
 
 
 def cmd_config(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
-    from dataclasses import asdict
-
     from .config import SETTING_NAMES, explain
     from .settings_file import change_setting, settings_path
 
@@ -555,11 +553,9 @@ def cmd_config(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) ->
         "command line": _("command line"),
     }
     print(_("Settings file: {path}").format(path=path), file=out)
-    values = asdict(settings)
     width = max(len(n) for n in SETTING_NAMES)
     for name in SETTING_NAMES:
-        value = values[name]
-        value = tuple(value) if isinstance(value, list) else value
+        value = getattr(settings, name)
         print(f"  {name.ljust(width)} = {_shown(value)}  ({labels[sources[name]]})", file=out)
     for problem in file.problems:
         print(_("Problem: {problem}").format(problem=problem), file=out)
