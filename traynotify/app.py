@@ -107,12 +107,11 @@ class App:
 
     def on_command(self, command: str) -> None:
         """A word from another traynotify process (see :mod:`traynotify.instance`)."""
-        if command == "key-changed":
-            self._key_changed()
-            self.poller.key_changed()
-        elif command == "activate":  # started again: show we are here, and catch up
-            self._key_changed()
-            self.poller.refresh()
+        if command not in ("key-changed", "activate"):
+            return
+        self._key_changed()
+        self.poller.key_changed()  # re-read the key and poll now
+        if command == "activate":  # started again: show we are here
             self.notifier.show(
                 Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
             )

@@ -223,6 +223,13 @@ def load_settings(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     return resolve(_flags(args), env, _file(args).values)
 
 
+def _env_key_set(env: Mapping[str, str]) -> bool:
+    """Whether BYTESPIKE_API_KEY is given (it wins over a stored key)."""
+    from .config import ENV_KEY
+
+    return bool(env.get(ENV_KEY, "").strip())
+
+
 def require_key(env: Mapping[str, str], settings: Settings) -> str:
     from .credentials import KeyStore, find_key
 
@@ -473,7 +480,7 @@ def cmd_login(
         ),
         file=out,
     )
-    if env.get(ENV_KEY, "").strip():
+    if _env_key_set(env):
         print(
             _("Note: {env} is set, and wins over the stored key while it is.").format(env=ENV_KEY),
             file=out,
@@ -497,7 +504,7 @@ def cmd_logout(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) ->
         )
     else:
         print(_("No key was stored for {url}.").format(url=settings.api_url), file=out)
-    if env.get(ENV_KEY, "").strip():
+    if _env_key_set(env):
         print(_("Note: {env} is still set, and is used while it is.").format(env=ENV_KEY), file=out)
     if _tell_running_app("key-changed"):
         print(_("The running tray app has noticed."), file=out)
@@ -528,7 +535,8 @@ def cmd_config(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) ->
     if action in ("set", "unset"):
         value = args.value if action == "set" else None
         file = change_setting(path, args.name, value)
-        shown = _shown(getattr(load_settings_from(args, env, file), args.name))
+        args.settings_file = file  # show the value as now stored
+        shown = _shown(getattr(load_settings(args, env), args.name))
         if action == "set":
             print(
                 _("{name} = {value}, saved in {path}.").format(
@@ -560,13 +568,6 @@ def cmd_config(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) ->
     for problem in file.problems:
         print(_("Problem: {problem}").format(problem=problem), file=out)
     return EXIT_OK
-
-
-def load_settings_from(
-    args: argparse.Namespace, env: Mapping[str, str], file: FileSettings
-) -> Settings:
-    args.settings_file = file
-    return load_settings(args, env)
 
 
 def cmd_autostart(args: argparse.Namespace, out: TextIO) -> int:
@@ -655,7 +656,7 @@ def main(
             traceback.print_exc(file=err)
         hint = ""
         if isinstance(exc, AuthenticationError) and args.command != "login":
-            if env.get("BYTESPIKE_API_KEY", "").strip():
+            if _env_key_set(env):
                 hint = " " + _("Check BYTESPIKE_API_KEY (it wins over a stored key).")
             else:
                 hint = " " + _("Run 'traynotify login' with a valid key.")

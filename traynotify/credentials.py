@@ -147,9 +147,7 @@ class KeySource:
 
 def find_key(env: Mapping[str, str], store: KeyStore, account: str) -> str:
     """The key for a headless command, or a CredentialError saying how to sign in."""
-    key = key_from_env(env)
-    if key is None:
-        key = store.get(account)
+    key = KeySource(env, store, account)()
     if key is None:
         raise CredentialError(
             _("Not signed in: run 'traynotify login', or set {env} to your API key.").format(

@@ -134,12 +134,3 @@ def send(folder: Path, command: str, timeout: float = TIMEOUT) -> bool:
             return _read_line(conn) == "ok"
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-def is_running(folder: Path) -> bool:
-    """Whether some process holds the lock (without taking it for long)."""
-    probe = Instance(folder)
-    if probe.acquire():
-        probe.close()
-        return False
-    return True
