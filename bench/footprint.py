@@ -17,7 +17,7 @@ STEPS = [
     ("python itself", "pass"),
     ("httpx", "import httpx"),
     ("Pillow", "import PIL.Image"),
-    ("traynotify core (poller, app, api)", "import traynotify.app, traynotify.poller"),
+    ("traynotify core (poller, app, api)", "import traynotify.app, traynotify.core.poller"),
     ("an httpx.Client (TLS context, CA bundle)", "c = httpx.Client()"),
     ("dbus-python (plyer's D-Bus toasts)", "import dbus"),
     ("plyer's Linux notifier", "import plyer.platforms.linux.notification"),

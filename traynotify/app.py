@@ -16,6 +16,7 @@ from .api import Client
 from .autostart import Mechanism, launch_command, os_error
 from .browser import open_url
 from .config import Settings, key_from_env
+from .core.poller import Poller, PollerConfig
 from .errors import CredentialError
 from .i18n import _
 from .instance import Instance, send
@@ -23,7 +24,6 @@ from .links import safe_link
 from .menu import Action
 from .notifier import Notifier
 from .paths import state_dir
-from .poller import Poller, PollerConfig
 from .seen import SeenStore
 from .text import one_line
 from .toasts import Toast

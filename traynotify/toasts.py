@@ -30,7 +30,6 @@ def plan_toasts(
     unread_total: int,
     muted: Collection[str] = (),
     enabled: bool = True,
-    new_count: int | None = None,
 ) -> list[Toast]:
     """Toasts for notifications not shown before; ``new`` is newest first.
 
@@ -51,14 +50,28 @@ def plan_toasts(
     shown = [n for n in new if n.type not in muted]
     if not shown:
         return []
-    if len(shown) <= MAX_SINGLE and (new_count is None or new_count <= MAX_SINGLE):
+    if len(shown) <= MAX_SINGLE:
         return [
             Toast(one_line(n.title, TITLE_LIMIT) or _("New notification"), paragraph(n.body), n.id)
             for n in reversed(shown)
         ]
-    total = max(len(shown), new_count or 0)
+    total = len(shown)
     title = ngettext("{n} new notification", "{n} new notifications", total).format(n=total)
-    body = " · ".join(one_line(n.title, 60) for n in shown[:MAX_SINGLE])
-    if total > MAX_SINGLE:
-        body += " …"
-    return [Toast(title, body)]
+    return [Toast(title, _titles(shown))]
+
+
+def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
+    """Mark all flipped notifications that were never shown: name them.
+
+    ``more``: how many else it flipped that could not be fetched to name.
+    """
+    body = _titles(marked) if marked else ""
+    if more > 0:
+        extra = ngettext("{n} more", "{n} more", more).format(n=more)
+        body = f"{body} · {extra}" if body else extra
+    return Toast(_("Also marked read: {titles}").format(titles=body), "")
+
+
+def _titles(notes: Sequence[Notification]) -> str:
+    body = " · ".join(one_line(n.title, 60) or _("(no title)") for n in notes[:MAX_SINGLE])
+    return body + (" …" if len(notes) > MAX_SINGLE else "")
