@@ -40,7 +40,9 @@ def test_also_marked_read_names_what_was_never_shown() -> None:
     assert toast.title == "Also marked read: title 3 · title 2"
     assert toast.notification_id is None
     many = also_marked_toast([note(i) for i in range(5, 0, -1)], more=2)
-    assert many.title == "Also marked read: title 5 · title 4 · title 3 … · 2 more"
+    assert many.title == "Also marked read: title 5 · title 4 · title 3 and 4 more"
+    unnamed = also_marked_toast([], more=2)
+    assert unnamed.title == "Also marked read: 2 notifications you were not shown"
 
 
 def test_first_start_with_a_backlog_is_one_summary() -> None:

@@ -57,7 +57,10 @@ def plan_toasts(
         ]
     total = len(shown)
     title = ngettext("{n} new notification", "{n} new notifications", total).format(n=total)
-    return [Toast(title, _titles(shown))]
+    body = " · ".join(one_line(n.title, 60) for n in shown[:MAX_SINGLE])
+    if total > MAX_SINGLE:
+        body += " …"
+    return [Toast(title, body)]
 
 
 def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
@@ -65,13 +68,13 @@ def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
 
     ``more``: how many else it flipped that could not be fetched to name.
     """
-    body = _titles(marked) if marked else ""
-    if more > 0:
-        extra = ngettext("{n} more", "{n} more", more).format(n=more)
-        body = f"{body} · {extra}" if body else extra
-    return Toast(_("Also marked read: {titles}").format(titles=body), "")
-
-
-def _titles(notes: Sequence[Notification]) -> str:
-    body = " · ".join(one_line(n.title, 60) or _("(no title)") for n in notes[:MAX_SINGLE])
-    return body + (" …" if len(notes) > MAX_SINGLE else "")
+    names = " · ".join(one_line(n.title, 60) or _("(no title)") for n in marked[:MAX_SINGLE])
+    rest = len(marked[MAX_SINGLE:]) + max(0, more)
+    if rest and names:
+        tail = ngettext("{n} more", "{n} more", rest).format(n=rest)
+        names = _("{names} and {more}").format(names=names, more=tail)
+    elif rest:
+        names = ngettext(
+            "{n} notification you were not shown", "{n} notifications you were not shown", rest
+        ).format(n=rest)
+    return Toast(_("Also marked read: {titles}").format(titles=names), "")
