@@ -12,6 +12,7 @@ from traynotify.core.reconcile import (
     Snapshot,
     also_marked,
     merge_prefix,
+    prefix_size,
     probe_changed,
     reconcile,
 )
@@ -209,8 +210,14 @@ D, E = n(4, 40), n(5, 5)
         (KNOWN, (D, B), 3, (4, 2, 1)),
         # the count says one more than the prefix and the known tail: a new one deep down
         (KNOWN, (D, C), 5, None),
-        # the count says one fewer: something below was read, unknown which
-        (KNOWN, (D, C), 3, None),
+        # the count says one fewer: something below was read elsewhere, unknown which;
+        # it stays listed below the top (harmless: nothing there is new) until a full walk
+        (KNOWN, (D, C), 3, (4, 3, 2, 1)),
+        # one read below before, and now one fewer surplus: a new row appeared below
+        (Snapshot(2, (C, B, A), stale=1), (D, C), 4, None),
+        # one read below before, and one more read below now
+        (Snapshot(3, (D, C, B, A), stale=1), (D, C), 2, (4, 3)),
+        (Snapshot(4, (D, C, B, A, E), stale=1), (D, C), 3, (4, 3, 2, 1, 5)),
         # nothing known: walk
         (None, (D, C), 4, None),
         # a known list that was cut off at the walk's bound still lines up
@@ -230,6 +237,21 @@ def test_merge_prefix(
         assert merged is not None
         assert tuple(x.id for x in merged.items) == expected
         assert merged.total == total
+        assert merged.stale == max(0, len(expected) - total)
+
+
+@pytest.mark.parametrize(
+    ("known_total", "total", "menu_length", "size"),
+    [
+        (3, 3, 10, 10),  # a swap: just enough for the menu
+        (3, 4, 10, 11),  # one more: it, and the menu below it
+        (50, 10, 10, 10),  # reads only
+        (3, 3, 30, 30),  # a longer menu
+        (0, 5000, 10, 200),  # never more than a page
+    ],
+)
+def test_prefix_size(known_total: int, total: int, menu_length: int, size: int) -> None:
+    assert prefix_size(known_total, total, menu_length) == size
 
 
 def test_also_marked_names_the_unshown_read_last() -> None:

@@ -45,11 +45,11 @@ from ..toasts import Toast, also_marked_toast
 from .reconcile import (
     MAX_PAGES,
     PAGE_SIZE,
-    PREFIX_SIZE,
     Snapshot,
     also_marked,
     full_walk_every,
     merge_prefix,
+    prefix_size,
     probe_changed,
     reconcile,
 )
@@ -415,7 +415,7 @@ class Poller:
             return
         kept = tuple(n for n in self._known.items if n.id not in ids)
         gone = len(self._known.items) - len(kept)
-        self._known = Snapshot(max(0, self._known.total - gone), kept)
+        self._known = Snapshot(max(0, self._known.total - gone), kept, self._known.stale)
 
     # -- polling --------------------------------------------------------------------
     def _ensure_client(self) -> Client | None:
@@ -470,7 +470,7 @@ class Poller:
             newest = probe.items[0] if probe.items else None
             if not probe_changed(known, probe.total, newest):
                 return known
-            size = min(PAGE_SIZE, max(PREFIX_SIZE, 2 * (probe.total - known.total)))
+            size = prefix_size(known.total, probe.total, self.config.menu_length)
             top = self._call(lambda c: c.list(unread=True, page_size=size), client)
             merged = merge_prefix(known, top.items, top.total)
             if merged is not None:

@@ -8,12 +8,12 @@ How change is detected (see the README's design notes):
 * Every interval the poller sends one probe, ``GET /notifications?unread=true&page_size=1``:
   its ``total`` is the unread count and its one item the newest unread. When both
   match what it knows (:func:`probe_changed`), nothing else is fetched.
-* Otherwise it fetches the top of the unread list and lines it up with the list it
-  already knows (:func:`merge_prefix`); when the counts do not add up it walks
-  every page (bounded by MAX_PAGES).
+* Otherwise it fetches the top of the unread list (:func:`prefix_size`) and lines it
+  up with the list it already knows (:func:`merge_prefix`); when unread rows are
+  missing from both it walks every page (bounded by MAX_PAGES).
 * Now and then it walks every page anyway (:func:`full_walk_every`), so that what
-  a probe cannot see (one read and one new beyond the first page in the same
-  interval) is bounded in time too.
+  a probe cannot see (one read elsewhere and one new that sorts below the top, in
+  the same interval) is bounded in time too.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ PAGE_SIZE = 200
 """Rows per page when walking the whole unread list (the API's maximum)."""
 MAX_PAGES = 50
 """Pages walked at most (10,000 unread); beyond that the oldest are not looked at."""
-PREFIX_SIZE = 50
-"""Rows fetched from the top when the probe saw a change."""
 STATE_ITEMS = 50
 """Unread notifications kept in the tray state (the menu shows the first few)."""
+PREFIX_MARGIN = 10
+"""Rows fetched from the top after a change beyond the growth (at least the menu's length)."""
 FULL_EVERY = 600.0
 """Seconds between full walks, per page walked (10 min for an ordinary account)."""
 
@@ -44,10 +44,12 @@ class Snapshot:
     """Unread count the server reported."""
     items: tuple[Notification, ...]
     """Unread notifications, newest first: all of them, or the first MAX_PAGES pages."""
+    stale: int = 0
+    """How many of ``items`` below the top were read elsewhere since (unknown which)."""
 
     @property
     def complete(self) -> bool:
-        return len(self.items) >= self.total
+        return len(self.items) - self.stale >= self.total
 
     @property
     def newest(self) -> Notification | None:
@@ -79,13 +81,23 @@ def probe_changed(known: Snapshot | None, total: int, newest: Notification | Non
     )
 
 
+def prefix_size(known_total: int, total: int, menu_length: int) -> int:
+    """Rows to fetch from the top after a probe saw a change: the growth, plus enough
+    that the menu's rows come straight from the server."""
+    return min(PAGE_SIZE, max(0, total - known_total) + max(PREFIX_MARGIN, menu_length))
+
+
 def merge_prefix(
     known: Snapshot | None, prefix: Sequence[Notification], total: int
 ) -> Snapshot | None:
     """Line up the top of the unread list with what is known; None: walk every page.
 
-    ``prefix`` is the first page of the unread list. Everything below its last row
-    is taken from ``known``; that is only trusted when the rows add up to ``total``.
+    ``prefix`` is the first page of the unread list; everything below its last row is
+    taken from ``known``. Those rows may come to more than ``total``: some below were
+    read elsewhere. Which ones does not change the badge, the menu or what is new,
+    so they stay listed (counted in ``stale``) until the next full walk. When that
+    surplus shrinks, unread rows appeared below the top that were never listed (a new
+    one that sorts low): walk.
     """
     if len(prefix) >= total:
         return Snapshot(total, tuple(prefix))
@@ -94,10 +106,11 @@ def merge_prefix(
     last = newest_first(prefix[-1])
     fetched = {n.id for n in prefix}
     tail = tuple(n for n in known.items if newest_first(n) < last and n.id not in fetched)
-    beyond = max(0, known.total - len(known.items))  # past the walk's bound: never listed
-    if len(prefix) + len(tail) + beyond != total:
+    beyond = max(0, known.total - (len(known.items) - known.stale))  # past the walk's bound
+    surplus = len(prefix) + len(tail) + beyond - total
+    if surplus < known.stale:
         return None
-    return Snapshot(total, (*prefix, *tail))
+    return Snapshot(total, (*prefix, *tail), surplus)
 
 
 def full_walk_every(pages: int) -> float:
