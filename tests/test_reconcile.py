@@ -142,6 +142,14 @@ CASES = {
     "pop-ups paused: nothing shown, still remembered": Case(
         snap(A, n(4, 40)), seen=frozenset({1}), popups=False, count=2, menu=(4, 1), new=(4,)
     ),
+    "more unread than walked: old rows coming into view from below stay quiet": Case(
+        snap(n(9, 90), A, B, n(0, 1), total=9000),
+        seen=frozenset({1, 2}),
+        count=9000,
+        menu=(9, 2, 1, 0),
+        toasts=("t9",),
+        new=(9,),
+    ),
     "more unread than walked: the count is the server's": Case(
         snap(A, B, total=9000), seen=frozenset({1, 2}), count=9000, menu=(2, 1)
     ),

@@ -137,6 +137,12 @@ def reconcile(
     hidden = len(snapshot.items) - len(visible)
     count = max(0, snapshot.total - hidden)
     new = [n for n in visible if n.id not in seen]
+    if not snapshot.complete:
+        # More unread than a walk covers: rows that come into view from below, as
+        # others are read, are old. New ones sort above the oldest row shown before.
+        shown = [n for n in snapshot.items if n.id in seen]
+        floor = newest_first(shown[-1]) if shown else None
+        new = [n for n in new if floor is None or newest_first(n) > floor]
     toasts = plan_toasts(
         new if not first_run else visible,
         first_run=first_run,
