@@ -33,6 +33,7 @@ WATCHER = "org.kde.StatusNotifierWatcher"
 ITEM = "org.kde.StatusNotifierItem"
 MENU = "com.canonical.dbusmenu"
 PROPS = "org.freedesktop.DBus.Properties"
+DBUS = "org.freedesktop.DBus"
 
 
 def private_bus() -> Iterator[str]:
@@ -53,8 +54,8 @@ def private_bus() -> Iterator[str]:
         os.kill(pid, signal.SIGTERM)
 
 
-class Host:
-    """A StatusNotifierWatcher that is also the host: it reads what items offer."""
+class Client:
+    """Reads an item the way a host does (GetAll, GetLayout), on the given bus."""
 
     def __init__(self, address: str) -> None:
         self.bus = Bus.connect(address)
@@ -62,33 +63,8 @@ class Host:
         self.signals: list[tuple[str, str, tuple[Any, ...]]] = []
         """(sender, member, body) of every item and menu signal."""
         self._lock = threading.Lock()
-        self.bus.export(
-            "/StatusNotifierWatcher",
-            Interface(
-                WATCHER,
-                methods={"RegisterStatusNotifierItem": Method("s", "", self._register)},
-                properties={
-                    "RegisteredStatusNotifierItems": Property("as", lambda: list(self.items)),
-                    "IsStatusNotifierHostRegistered": Property("b", lambda: True),
-                    "ProtocolVersion": Property("i", lambda: 0),
-                },
-            ),
-        )
         for iface in (ITEM, MENU):
             self.bus.subscribe(MatchRule(type="signal", interface=iface), self._signal)
-        self.call(
-            "org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus",
-            "RequestName",
-            "su",
-            (WATCHER, 4),
-        )
-
-    def _register(self, service: str) -> tuple[()]:
-        with self._lock:
-            self.items.append(service)
-        return ()
 
     def _signal(self, msg: Message) -> None:
         fields = msg.header.fields
@@ -112,7 +88,12 @@ class Host:
         return self.bus.call_sync(bus_call(dest, path, iface, method, sig, body), timeout=10)
 
     def item_service(self) -> str:
-        return wait_for("the item to register", lambda: self.items[-1] if self.items else None)
+        def on_bus() -> str | None:
+            (names,) = self.call(DBUS, "/org/freedesktop/DBus", DBUS, "ListNames")
+            mine = [n for n in names if n.startswith("org.kde.StatusNotifierItem-")]
+            return mine[-1] if mine else None
+
+        return wait_for("the item on the bus", on_bus)
 
     def item(self, method: str, sig: str = "", body: tuple[Any, ...] = ()) -> tuple[Any, ...]:
         return self.call(self.item_service(), "/StatusNotifierItem", ITEM, method, sig, body)
@@ -132,12 +113,43 @@ class Host:
         _revision, (_root, _props, children) = self.menu("GetLayout", "iias", (0, -1, []))
         return [(c[1][0], {k: v[1] for k, v in c[1][1].items()}) for c in children]
 
+    def labels(self) -> list[str]:
+        return [p["label"] for _i, p in self.layout() if "label" in p]
+
     def row_id(self, label_start: str) -> int:
         return next(i for i, p in self.layout() if p.get("label", "").startswith(label_start))
 
     def signals_of(self, member: str) -> list[tuple[Any, ...]]:
         with self._lock:
             return [body for _s, m, body in self.signals if m == member]
+
+
+class Host(Client):
+    """A StatusNotifierWatcher that is also the host: items register with it."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.bus.export(
+            "/StatusNotifierWatcher",
+            Interface(
+                WATCHER,
+                methods={"RegisterStatusNotifierItem": Method("s", "", self._register)},
+                properties={
+                    "RegisteredStatusNotifierItems": Property("as", lambda: list(self.items)),
+                    "IsStatusNotifierHostRegistered": Property("b", lambda: True),
+                    "ProtocolVersion": Property("i", lambda: 0),
+                },
+            ),
+        )
+        self.call(DBUS, "/org/freedesktop/DBus", DBUS, "RequestName", "su", (WATCHER, 4))
+
+    def _register(self, service: str) -> tuple[()]:
+        with self._lock:
+            self.items.append(service)
+        return ()
+
+    def item_service(self) -> str:
+        return wait_for("the item to register", lambda: self.items[-1] if self.items else None)
 
 
 def pure_python(cache: Path) -> Path:
