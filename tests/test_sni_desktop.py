@@ -4,6 +4,7 @@ real StatusNotifierItem host: xfce4-panel under Xvfb, driven with xdotool.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,3 +122,24 @@ def test_app_started_before_the_panel_appears_with_it(
     xfce.start_panel()
     shown(xfce)
     wait_for("the count", lambda: app.title() == "traynotify: 3 unread")
+
+
+def test_doctor_on_this_desktop(xfce: XfceDesktop, plain_python: Path) -> None:
+    env = xfce.env
+    env.pop("PYSTRAY_BACKEND", None)
+    env["BYTESPIKE_API_KEY"] = "test-key-doctor"
+    result = subprocess.run(
+        [str(plain_python), "-m", "traynotify", "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:4] == ["Tray:", "ok", "StatusNotifierItem", "over"]
+    assert "a StatusNotifierWatcher is on the session bus" in lines[0]
+    popups = next(line for line in lines if line.startswith("Pop-ups:"))
+    assert "dunst 1.9" in popups
+    assert "clickable: opens and marks read" in popups
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
