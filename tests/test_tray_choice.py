@@ -149,3 +149,13 @@ def test_doctor_names_what_is_missing_and_what_to_install() -> None:
     none = popup_finding(None, None, None)
     assert none.status == MISSING
     assert "dunst" in none.fix
+
+
+@pytest.mark.parametrize("text", ["", "a < b & c > d", "\"q\" 'x' &amp;", "plain", "<<&&>>"])
+def test_markup_escape_matches_html_escape(text: str) -> None:
+    import html
+
+    from traynotify.desktop.markup import escape
+
+    assert escape(text) == html.escape(text, quote=False)
+    assert escape(text, quote=True) == html.escape(text, quote=True)

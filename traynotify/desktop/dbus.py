@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from jeepney import (
     DBusAddress,
@@ -32,6 +31,7 @@ from jeepney import (
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
 
 from ..text import one_line
+from .markup import escape
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,10 @@ class Interface:
     properties: Mapping[str, Property] = field(default_factory=dict)
     signals: Mapping[str, str] = field(default_factory=dict)
     """Signal name to its signature (for introspection)."""
+
+
+def quoteattr(text: str) -> str:
+    return f'"{escape(text, quote=True)}"'
 
 
 def introspect(interfaces: Mapping[str, Interface]) -> str:

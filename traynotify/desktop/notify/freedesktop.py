@@ -13,7 +13,6 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 from jeepney import HeaderFields, MatchRule
@@ -25,6 +24,7 @@ from ...menu import Action
 from ...text import one_line, paragraph
 from ...toasts import Toast
 from ..dbus import Bus, bus_call, name_owner_rule, reply_body, reply_error
+from ..markup import escape
 
 log = logging.getLogger(__name__)
 

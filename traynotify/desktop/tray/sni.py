@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from html import escape
 from typing import Any
 
 from PIL import Image
@@ -41,6 +40,7 @@ from ..dbus import (
     reply_body,
     reply_error,
 )
+from ..markup import escape
 from . import dbusmenu
 
 log = logging.getLogger(__name__)
