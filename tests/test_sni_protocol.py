@@ -59,7 +59,7 @@ def start_app(
 ) -> Iterator[Callable[..., App]]:
     apps: list[App] = []
 
-    def start(*extra: str, env_extra: dict[str, str] | None = None) -> App:
+    def start(*extra: str, env_extra: dict[str, str] | None = None, debug: bool = True) -> App:
         browser, browser_log = browser_stub(tmp_path)
         env = dict(os.environ)
         env.pop("DISPLAY", None)  # an SNI needs no X display
@@ -76,7 +76,15 @@ def start_app(
         )
         with open(tmp_path / "app.stderr", "w") as err:
             proc = subprocess.Popen(
-                [sys.executable, str(GUARD), "--debug", "run", "--interval", "1", *extra],
+                [
+                    sys.executable,
+                    str(GUARD),
+                    *(["--debug"] if debug else []),
+                    "run",
+                    "--interval",
+                    "1",
+                    *extra,
+                ],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=err,
@@ -228,7 +236,8 @@ def test_left_middle_and_scroll(
 def test_registers_again_when_the_watcher_comes_back(
     bus_address: str, start_app: Callable[..., App]
 ) -> None:
-    app = start_app()  # no watcher yet: a panel that has not started
+    # a Wayland session whose bar has not started yet: no watcher, no X display
+    app = start_app(env_extra={"WAYLAND_DISPLAY": "wayland-test"})
     wait_for(
         "the app to wait for a tray", lambda: "the icon appears when one starts" in app.stderr()
     )
@@ -254,3 +263,13 @@ def test_the_choice_can_be_forced_to_pystray(host: Host, start_app: Callable[...
     assert "Tray: pystray, because TRAYNOTIFY_TRAY=pystray." in app.stderr()
     assert "No graphical session" in app.stderr()
     assert host.items == []
+
+
+def test_no_tray_and_no_graphical_session_is_one_clear_error(
+    bus_address: str, start_app: Callable[..., App]
+) -> None:
+    # a user bus but no display, as in an SSH login: nothing to show an icon in
+    app = start_app(debug=False)
+    assert app.proc.wait(timeout=20) != 0
+    assert "No graphical session (DISPLAY is not set)" in app.stderr()
+    assert "Traceback" not in app.stderr()

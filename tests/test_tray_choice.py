@@ -38,6 +38,8 @@ def note(id_: int, title: str, hours: int = 1) -> Notification:
         (Probe("linux", watcher=True, xembed=True), "sni", "a StatusNotifierWatcher is on"),
         (Probe("linux", xembed=True), "pystray", "but an XEmbed tray on the display"),
         (Probe("linux"), "sni", "no tray is running yet"),
+        (Probe("linux", graphical=False), "pystray", "no graphical session"),
+        (Probe("linux", watcher=True, graphical=False), "sni", "a StatusNotifierWatcher is on"),
         (
             Probe("linux", bus_problem="DBUS_SESSION_BUS_ADDRESS is not set"),
             "pystray",

@@ -43,6 +43,8 @@ class Probe:
     """A StatusNotifierWatcher owns its name on the session bus."""
     xembed: bool = False
     """An XEmbed system tray owns its selection on the X display."""
+    graphical: bool = True
+    """DISPLAY or WAYLAND_DISPLAY is set (not, say, an SSH login with a user bus)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ def choose(probe: Probe) -> Choice:
             PYSTRAY,
             "no StatusNotifierWatcher on the session bus, but an XEmbed tray on the display",
         )
+    if not probe.graphical:
+        return Choice(PYSTRAY, "no tray and no graphical session (DISPLAY is not set)")
     return Choice(
         SNI,
         "no tray is running yet; the StatusNotifierItem shows when a panel starts "
@@ -112,6 +116,7 @@ def probe(env: Mapping[str, str], bus: Bus | None, bus_problem: str | None) -> P
         bus_problem=bus_problem,
         watcher=watcher,
         xembed=False if watcher else xembed_tray(env.get("DISPLAY")),
+        graphical=bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")),
     )
 
 
@@ -151,7 +156,7 @@ def open_desktop(
     tray: TrayAdapter
     if choice.mechanism == SNI:
         if bus is None:
-            raise ConfigError(f"{ENV_TRAY}=sni needs the session D-Bus, but there is {problem}.")
+            raise ConfigError(f"{ENV_TRAY}=sni needs the session D-Bus: {problem}.")
         from .tray.sni import SniTray
 
         tray = SniTray(on_action, menu_length, bus=bus)

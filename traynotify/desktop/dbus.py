@@ -159,6 +159,7 @@ class Bus:
         self._objects: dict[str, dict[str, Interface]] = {}
         self._subscriptions: list[tuple[MatchRule, Handler]] = []
         self._lost: list[Callable[[], None]] = []
+        self._stopping = threading.Event()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="traynotify-dbus", daemon=True)
         self._thread.start()
@@ -181,13 +182,18 @@ class Bus:
         return not self._closed.is_set()
 
     def close(self) -> None:
-        if self._closed.is_set():
+        """Stop receiving, let the message in hand be answered, then hang up."""
+        if self._stopping.is_set():
             return
+        self._stopping.set()
+        if self._thread is not threading.current_thread():
+            # e.g. the reply to the menu's Quit, still on its way out of the bus thread
+            with contextlib.suppress(OSError):
+                self._conn.interrupt()
+            self._thread.join(2)
         self._closed.set()
         with contextlib.suppress(OSError):
             self._conn.close()
-        if self._thread is not threading.current_thread():
-            self._thread.join(2)
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (on the bus thread) if the bus goes away."""
@@ -254,13 +260,13 @@ class Bus:
 
     # -- the receiving thread -------------------------------------------------------
     def _receive(self) -> None:
-        while not self._closed.is_set():
+        while not self._stopping.is_set():
             try:
                 msg = self._conn.receive()
             except ReceiveStopped:
                 return
             except Exception as exc:  # the bus went away (logout) or sent garbage
-                if not self._closed.is_set():
+                if not self._stopping.is_set():
                     log.warning("The session D-Bus went away (%s).", type(exc).__name__)
                     self._closed.set()
                     for callback in self._lost:
