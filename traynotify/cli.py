@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     autostart = sub.add_parser("autostart", parents=[common], help="start traynotify at login")
     autostart.add_argument("action", choices=("enable", "disable", "status"))
+    sub.add_parser(
+        "doctor", parents=[common], help="what this desktop offers and what traynotify will use"
+    )
     return parser
 
 
@@ -627,6 +630,10 @@ def dispatch(
         return cmd_config(args, env, out)
     if command == "autostart":
         return cmd_autostart(args, out)
+    if command == "doctor":
+        from .desktop.doctor import run_doctor
+
+        return run_doctor(env, out)
     if command == "count":
         return cmd_count(args, env, out)
     if command == "list":
