@@ -99,10 +99,3 @@ def test_macos_command_passes_text_as_arguments_not_script() -> None:
     cmd = macos_command('say "hi"', 'x" & do shell script "rm')
     assert cmd[-2:] == ['say "hi"', 'x" & do shell script "rm']
     assert all("rm" not in part for part in cmd[:-1])
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
-def test_real_plyer_backend_on_this_machine_is_dbus() -> None:
-    n = Notifier()
-    n._load()
-    assert n.mechanism == "NotifyDbus"
