@@ -528,6 +528,34 @@ def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:
     assert (h.state.count, h.ids) == (2, [5001, 5004])
 
 
+def test_refresh_while_a_poll_is_on_its_way_polls_again_at_once(h: Harness) -> None:
+    h.turn()
+    h.clock.advance(h.poller.step())
+    held = h.server.hold(LIST, page_size="1")
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.server.store.mark_read("alice", 5004)  # read deep down: the held probe cannot tell
+    h.poller.refresh()
+    held.release()
+    worker.join(10)
+    assert h.poller.step() == pytest.approx(INTERVAL)  # the refresh: a full walk, now
+    assert (h.state.count, h.ids) == (2, [5001, 5003])
+
+
+def test_a_click_after_signing_out_keeps_the_key_usable(h: Harness) -> None:
+    h.turn()
+    h.key = None  # logout in another terminal
+    h.poller.mark_read(5003)
+    h.poller.step()
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark “Balance low” read")
+    h.key = KEY  # and login again with the same key
+    h.poller.key_changed()
+    h.poller.step()
+    assert (h.state.status, h.state.count) == (Status.OK, 3)
+
+
 def test_case4_a_click_read_elsewhere_meanwhile_stays_read(h: Harness) -> None:
     h.turn()
     h.server.store.mark_read("alice", 5003)  # read in the console too

@@ -178,6 +178,7 @@ class Poller:
         self._key_problem: str | None = None
         self._failures = 0
         self._need_full = True
+        self._refresh = False
         self._full_at = 0.0
         self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
         self._last_wall = self._clock.wall()
@@ -265,8 +266,11 @@ class Poller:
             return 0.0
         if self._clock.monotonic() >= self._next_at:
             started = self._clock.monotonic()  # cadence runs start to start
+            self._refresh = False
             self._next_at = started + self._poll()
             self.polls += 1
+            if self._refresh:  # "Refresh now" while the poll was on its way
+                self._next_at = self._clock.monotonic()
             self._run_work()  # clicks made while the poll was on its way
         if self._stop.is_set():
             return 0.0
@@ -292,6 +296,7 @@ class Poller:
                 command, argument = self._inbox.popleft()
             if command == "refresh":
                 self._need_full = True
+                self._refresh = True
                 self._next_at = self._clock.monotonic()
             elif command == "popups_paused":
                 self._set(popups_paused=bool(argument))
@@ -347,7 +352,7 @@ class Poller:
         client = self._ensure_client()
         try:
             if client is None:
-                raise AuthenticationError(self._key_problem or _("not signed in"))
+                raise CredentialError(self._key_problem or _("not signed in"))
             self._call(lambda c: c.mark_read(note.id), client)
         except NotFoundError:
             log.info("Notification %s is gone on the server already.", note.id)
@@ -368,7 +373,7 @@ class Poller:
         expected: set[int] = set(ids)
         try:
             if client is None:
-                raise AuthenticationError(self._key_problem or _("not signed in"))
+                raise CredentialError(self._key_problem or _("not signed in"))
             # Anything new since the last poll is shown before it can be marked read.
             self._absorb(self._fetch(client))
             known = self._known or Snapshot(0, ())
