@@ -127,6 +127,23 @@ def error_for_response(response: httpx.Response, now: float | None = None) -> Ap
     )
 
 
+def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
+    """Mounts that keep the API's host off any proxy, for plain http or a loopback host.
+
+    A proxy must never see a plain-http request (it would read the key in the
+    Authorization header), and loopback never goes through a proxy. httpx tries its
+    mounts most specific first, so a pattern naming the host beats the environment's
+    scheme-wide proxies; None means "the client's own transport, direct".
+    """
+    from .config import is_loopback_host
+
+    host = base_url.host
+    if base_url.scheme == "https" and not is_loopback_host(host):
+        return {}
+    pattern_host = f"[{host}]" if ":" in host else host
+    return {f"all://{pattern_host}": None}
+
+
 class Client:
     """A typed client for the notifications API; one instance per key."""
 
@@ -139,8 +156,9 @@ class Client:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         on_request: Callable[[], None] | None = None,
     ) -> None:
+        base_url = httpx.URL(api_url.rstrip("/"))
         self._http = httpx.Client(
-            base_url=api_url.rstrip("/"),
+            base_url=base_url,
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "User-Agent": USER_AGENT,
@@ -149,7 +167,8 @@ class Client:
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
-            trust_env=True,
+            trust_env=True,  # proxies, NO_PROXY and SSL_CERT_FILE as users expect ...
+            mounts=_bypass_proxies(base_url),  # ... but never for plain http or loopback
         )
         self._on_request = on_request
 
