@@ -124,6 +124,8 @@ Launch = Callable[..., AppProcess]
 def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator[Launch]:
     started: list[AppProcess] = []
     browser, browser_log = browser_stub(tmp_path)
+    app_tmp = tmp_path / "app-tmp"
+    app_tmp.mkdir()
     desktop.close_toasts()
 
     def start(
@@ -140,6 +142,7 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
             BROWSER=browser,
             XDG_STATE_HOME=str(state_home or tmp_path / "state"),
             XDG_CONFIG_HOME=str(tmp_path / "config"),
+            TMPDIR=str(app_tmp),  # what pystray writes stays with the test
         )
         env.pop("BYTESPIKE_API_KEY", None)
         if key is not None:
@@ -161,8 +164,12 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
     yield start
     for app in started:
         if app.proc.poll() is None:
-            app.proc.kill()
-            app.proc.wait(timeout=10)
+            app.proc.terminate()
+            try:
+                app.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app.proc.kill()
+                app.proc.wait(timeout=10)
         # wait for the icon to leave the tray before the next test
     desktop.close_toasts()
     wait_for(

@@ -183,18 +183,23 @@ def test_xorg_backend_says_it_has_no_menu(launch: Launch) -> None:
 
 
 def test_demo_runs_on_the_desktop_as_the_readme_says(desktop: Desktop, tmp_path: Path) -> None:
-    """`traynotify demo`: its own server, sample data, a new notification now and then."""
+    """`traynotify demo > demo.log`: its own server, sample data, a new notification now and
+    then; ended by a signal, its words are in the file and nothing is left in the temp folder."""
     baseline = len(desktop.toasts())
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     env = desktop.env
-    env.update(PYSTRAY_BACKEND="gtk", XDG_STATE_HOME=str(tmp_path / "state"))
+    env.update(PYSTRAY_BACKEND="gtk", XDG_STATE_HOME=str(tmp_path / "state"), TMPDIR=str(tmp))
     env.pop("BYTESPIKE_API_KEY", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "traynotify", "demo", "--every", "2", "--interval", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env.pop("PYTHONUNBUFFERED", None)
+    log, errors = tmp_path / "demo.log", tmp_path / "demo.err"
+    with open(log, "w") as out, open(errors, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "traynotify", "demo", "--every", "2", "--interval", "1"],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
     try:
         icon = wait_for("the demo icon", lambda: desktop.find_window(ICON_NAME))
         wait_for("the sample count", lambda: desktop.window_name(icon) == "traynotify: 3 unread")
@@ -212,9 +217,13 @@ def test_demo_runs_on_the_desktop_as_the_readme_says(desktop: Desktop, tmp_path:
         assert titles[1].startswith("Payment received · $")
     finally:
         proc.terminate()
-        out, err = proc.communicate(timeout=10)
-    assert "talking to a local BytesSpike server at http://127.0.0.1:" in out
-    assert "Traceback" not in err
+        code = proc.wait(timeout=15)
+    written = log.read_text(encoding="utf-8")
+    assert "talking to a local BytesSpike server at http://127.0.0.1:" in written
+    assert "A new notification arrives every 2 s." in written
+    assert "Traceback" not in errors.read_text(encoding="utf-8")
+    assert code == 0
+    assert list(tmp.iterdir()) == []
     wait_for("the icon to leave", lambda: desktop.find_window(ICON_NAME) is None)
 
 

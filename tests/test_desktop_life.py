@@ -3,6 +3,7 @@ login from the menu, the Chinese UI. The real process on the virtual desktop."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -88,6 +89,40 @@ def test_a_second_start_hands_over_to_the_running_app(
     icons = desktop.run("xdotool", "search", "--name", ICON_NAME, check=False).split()
     assert len(icons) == 1
     assert app.proc.poll() is None
+
+
+@pytest.mark.parametrize(
+    ("backend", "sig"),
+    [
+        ("gtk", signal.SIGTERM),
+        ("gtk", signal.SIGINT),
+        ("gtk", signal.SIGHUP),
+        ("appindicator", signal.SIGTERM),
+        ("xorg", signal.SIGTERM),
+    ],
+    ids=["gtk-TERM", "gtk-INT", "gtk-HUP", "appindicator-TERM", "xorg-TERM"],
+)
+def test_a_signal_ends_the_app_cleanly(
+    launch: Launch, desktop: Desktop, tmp_path: Path, backend: str, sig: signal.Signals
+) -> None:
+    """Logging out, Ctrl+C or a kill: state kept, nothing left in the temp folder, and
+    the next start is a fresh app, not a hand-over."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    app = launch(backend=backend, extra_env={"TMPDIR": str(tmp)})
+    wait_for("the count", lambda: app.title().startswith("traynotify: 3 unread"))
+    seen = Path(app.env["XDG_STATE_HOME"]) / "traynotify" / "seen.json"
+    wait_for("the shown ids to be saved", seen.exists)
+    app.proc.send_signal(sig)
+    assert app.proc.wait(timeout=15) == 0
+    assert "Traceback" not in app.stderr()
+    assert list(tmp.iterdir()) == []
+    assert "5001" in seen.read_text(encoding="utf-8")
+    wait_for("the icon to go", lambda: desktop.find_window(ICON_NAME) is None)
+
+    again = launch(backend=backend, extra_env={"TMPDIR": str(tmp)})
+    wait_for("the new app's count", lambda: again.title().startswith("traynotify: 3 unread"))
+    assert "already running" not in again.stderr()
 
 
 def test_a_crashed_app_does_not_block_the_next_start(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import os
 import plistlib
 import subprocess
@@ -10,6 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from traynotify import __version__
 from traynotify.devserver import ContractServer
@@ -49,9 +55,22 @@ def test_every_icon_size_the_packages_use_exists() -> None:
     assert (REPO / "assets" / "traynotify.icns").read_bytes()[:4] == b"icns"
 
 
+def _install_packaging_extra() -> None:
+    """PyInstaller is not in the test extra (it is large): bring the packaging extra's."""
+    if importlib.util.find_spec("PyInstaller") is not None:
+        return
+    wanted = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]["packaging"]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", *wanted], check=True, timeout=600
+    )
+
+
 @pytest.fixture(scope="module")
 def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The one-file Linux build, made from this checkout by packaging/traynotify.spec."""
+    _install_packaging_extra()
     work = tmp_path_factory.mktemp("pyinstaller")
     done = subprocess.run(
         [

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from .api import Client
 from .autostart import Mechanism, launch_command, os_error
 from .browser import open_url
 from .config import Settings, key_from_env
-from .errors import CredentialError
+from .errors import CredentialError, NoDesktopError
 from .i18n import _
 from .instance import Instance, send
 from .links import safe_link
@@ -29,6 +31,12 @@ from .text import one_line
 from .toasts import Toast
 
 log = logging.getLogger(__name__)
+
+ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+QUIT_GRACE = 5.0
+"""Seconds a signalled app may take to wind down before it is ended outright."""
 
 
 class App:
@@ -50,6 +58,7 @@ class App:
         self.opener = opener
         self.autostart = autostart
         self._key_changed = key_changed or (lambda: None)
+        self._quitting = False
         self.notifier = Notifier()
         self.tray = Tray(self.on_action, settings.menu_length)
         self.poller = Poller(
@@ -69,12 +78,24 @@ class App:
             self._show_autostart()
 
     def run(self) -> int:
-        # Ctrl+C or a TERM signal ends the app at once; shown ids are saved atomically.
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        """Run until Quit or a signal; either way the caller's clean-up runs after."""
         log.info("Tray backend: %s (menu: %s)", self.tray.backend, self.tray.has_menu)
-        self.tray.run(on_ready=self.poller.start)
+        with _ending_on_signals(self.quit):
+            self.tray.run(on_ready=self._started)
         self.poller.stop(timeout=0.5)
         return 0
+
+    def _started(self) -> None:
+        if self._quitting:  # a signal came while the tray was still starting
+            self.tray.stop()
+        else:
+            self.poller.start()
+
+    def quit(self) -> None:
+        """End the app as the menu's Quit does: the tray loop returns, clean-up follows."""
+        self._quitting = True
+        self.poller.stop(timeout=0.5)
+        self.tray.stop()
 
     # -- clicks (on the tray's thread) ---------------------------------------------------
     def on_action(self, action: Action) -> None:
@@ -102,8 +123,7 @@ class App:
             self.notifier.show(Toast(_("Sign in to traynotify"), message))
             self.on_command("key-changed")
         elif kind == "quit":
-            self.poller.stop(timeout=0.5)
-            self.tray.stop()
+            self.quit()
 
     def on_command(self, command: str) -> None:
         """A word from another traynotify process (see :mod:`traynotify.instance`)."""
@@ -223,26 +243,64 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from .devserver.demo import DemoServer
     from .devserver.samples import DEMO_KEY
 
-    demo = DemoServer(args.port)
-    demo.server.start()
-    demo.feed_every(args.every)
+    demo = DemoServer(args.port)  # holds the port; answers once started
     settings = replace(
         Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0
     )
-    print(
-        _(
-            "traynotify demo: the tray icon is talking to a local BytesSpike server at "
-            "{url} with sample notifications."
-        ).format(url=demo.url)
-    )
-    if args.every > 0:
-        print(
-            _("A new notification arrives every {s:g} s. Quit from the tray menu.").format(
-                s=args.every
+    try:
+        with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
+            try:
+                app = App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json")
+            except NoDesktopError:
+                raise NoDesktopError(
+                    _(
+                        "No graphical session (DISPLAY is not set), so the demo has no tray to "
+                        "show its icon in. 'traynotify demo --server-only' runs just the local "
+                        "server, for the command-line tools."
+                    )
+                ) from None
+            demo.server.start()
+            demo.feed_every(args.every)
+            print(
+                _(
+                    "traynotify demo: the tray icon is talking to a local BytesSpike server at "
+                    "{url} with sample notifications."
+                ).format(url=demo.url),
+                flush=True,
             )
-        )
-    with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
-        try:
-            return App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json").run()
-        finally:
-            demo.close()
+            if args.every > 0:
+                print(
+                    _("A new notification arrives every {s:g} s. Quit from the tray menu.").format(
+                        s=args.every
+                    ),
+                    flush=True,
+                )
+            return app.run()
+    finally:
+        demo.close()
+
+
+@contextlib.contextmanager
+def _ending_on_signals(quit: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM, SIGINT and SIGHUP end the app as Quit does, so the callers' clean-up runs:
+    shown ids saved, temporary files removed, the instance released."""
+
+    def handler(signum: int, frame: object) -> None:
+        log.info("Ending on %s.", signal.Signals(signum).name)
+        threading.Thread(target=_end_if_stuck, name="traynotify-quit", daemon=True).start()
+        quit()
+
+    previous = {sig: signal.signal(sig, handler) for sig in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _end_if_stuck() -> None:
+    # A tray loop that ignores its stop must not leave a process nobody can see.
+    time.sleep(QUIT_GRACE)
+    log.warning("The tray did not stop within %g s; ending now.", QUIT_GRACE)
+    sys.stdout.flush()
+    os._exit(1)

@@ -458,6 +458,8 @@ def cmd_login(
 
     settings = load_settings(args, env)
     key = check_key(_read_key(stdin, err), _("your input"))
+    store = KeyStore()
+    store.get(settings.api_url)  # no keyring, or a locked one: say so before anything else
     if not args.no_check:
         try:
             with Client(settings.api_url, key) as client:
@@ -472,7 +474,6 @@ def cmd_login(
                 "{problem} The key was not stored; use --no-check to store it anyway."
             ).format(problem=str(exc))
             raise
-    store = KeyStore()
     store.set(settings.api_url, key)
     print(
         _("Signed in to {url}; the key is kept in: {keyring}.").format(
@@ -493,16 +494,25 @@ def cmd_login(
 def cmd_logout(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     from .config import ENV_KEY
     from .credentials import KeyStore
+    from .errors import KeyringUnavailable
 
     settings = load_settings(args, env)
-    if KeyStore().delete(settings.api_url):
+    try:
+        removed = KeyStore().delete(settings.api_url)
+    except KeyringUnavailable:
+        print(
+            _("No keyring is available on this system, so no key was stored here to remove."),
+            file=out,
+        )
+        removed = None
+    if removed:
         print(
             _("Signed out of {url}: the key was removed from the keyring.").format(
                 url=settings.api_url
             ),
             file=out,
         )
-    else:
+    elif removed is False:
         print(_("No key was stored for {url}.").format(url=settings.api_url), file=out)
     if _env_key_set(env):
         print(_("Note: {env} is still set, and is used while it is.").format(env=ENV_KEY), file=out)

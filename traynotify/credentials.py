@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .config import ENV_KEY, check_key, key_from_env
-from .errors import CredentialError
+from .errors import CredentialError, KeyringUnavailable
 from .i18n import _
 
 SERVICE = "traynotify"
@@ -24,6 +24,16 @@ T = TypeVar("T")
 
 def _way_out() -> str:
     return _("Set {env} instead, or unlock the keyring and try again.").format(env=ENV_KEY)
+
+
+def _no_keyring() -> KeyringUnavailable:
+    return KeyringUnavailable(
+        _(
+            "No keyring is available on this system to keep your key in. Set {env} to your key "
+            "instead (for example in ~/.profile), or run a Secret Service such as GNOME Keyring "
+            "or KWallet and try again."
+        ).format(env=ENV_KEY)
+    )
 
 
 class KeyStore:
@@ -102,8 +112,8 @@ def _translate(exc: BaseException, secret: str | None) -> BaseException:
     if secret:
         detail = detail.replace(secret, "***")
     if kind == "NoKeyringError":
-        text = _("No keyring is available on this system.")
-    elif kind == "KeyringLocked":
+        return _no_keyring()
+    if kind == "KeyringLocked":
         text = _("The keyring is locked.")
     elif isinstance(exc, Exception):
         text = _("The keyring failed ({kind}: {detail}).").format(kind=kind, detail=detail[:200])

@@ -5,7 +5,9 @@ line. Lower-level errors (httpx, OS, keyring) are translated where they enter.
 
     TraynotifyError
     ├── ConfigError                 bad flag, environment value or settings file
+    │   └── NoDesktopError          no graphical session to show a tray icon in
     ├── CredentialError             no key, or the key store failed
+    │   └── KeyringUnavailable      this system has no keyring at all
     └── ApiError                    anything the notifications API did
         ├── RequestRejected         refused before sending: the spec forbids it
         ├── InvalidRequestError     400 invalid_request_error
@@ -40,8 +42,16 @@ class ConfigError(TraynotifyError):
     title = "Configuration problem"
 
 
+class NoDesktopError(ConfigError):
+    title = "No desktop"
+
+
 class CredentialError(TraynotifyError):
     title = "API key unavailable"
+
+
+class KeyringUnavailable(CredentialError):
+    title = "No keyring"
 
 
 class ApiError(TraynotifyError):

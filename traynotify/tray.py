@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from .badge import look_for, tooltip
-from .errors import ConfigError
+from .errors import ConfigError, NoDesktopError
 from .icons import render_icon
 from .menu import Action, Entry, build_menu
 from .state import TrayState
@@ -32,7 +33,7 @@ def load_pystray() -> Any:
         and backend != "dummy"
         and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     ):
-        raise ConfigError(
+        raise NoDesktopError(
             "No graphical session (DISPLAY is not set), so there is no tray to show an icon "
             "in; 'traynotify count' and 'traynotify list' work without one."
         )
@@ -131,12 +132,24 @@ class Tray:
 
     def run(self, on_ready: Callable[[], None]) -> None:
         """Run the tray on this (main) thread until :meth:`stop`."""
+        ctrl_c = signal.getsignal(signal.SIGINT)
 
         def setup(icon: Any) -> None:
             icon.visible = True
+            if self.backend in ("gtk", "appindicator") and callable(ctrl_c):
+                # pystray's GTK backends reset Ctrl+C to "die at once" as they start, which
+                # would skip the app's clean-up; give it back, on the loop's (main) thread.
+                from gi.repository import GLib
+
+                GLib.idle_add(_set_handler, signal.SIGINT, ctrl_c)
             on_ready()
 
         self._icon.run(setup=setup)
 
     def stop(self) -> None:
         self._icon.stop()
+
+
+def _set_handler(signum: int, handler: Callable[[int, Any], None]) -> bool:
+    signal.signal(signum, handler)
+    return False  # once (a GLib idle callback)
