@@ -121,9 +121,7 @@ def test_read_marks_the_good_ids_and_reports_the_bad_one(
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_usage_errors_are_one_line_exit_2(
-    env: dict[str, str], argv: list[str], text: str
-) -> None:
+def test_usage_errors_are_one_line_exit_2(env: dict[str, str], argv: list[str], text: str) -> None:
     code, _, err = run(argv, env)
     assert code == 2
     assert text in err

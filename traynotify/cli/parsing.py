@@ -164,10 +164,10 @@ _NAME = re.compile(r"[a-z]+(?:[._][a-z]+)+")
 
 
 def could_be_key(arg: str, known: set[str]) -> bool:
-    """At least KEY_LIKE_MIN long, and not a number, a URL, a name or a word we know."""
+    """At least KEY_LIKE_MIN long, and not an id, a URL, a name or a word we know."""
     return (
         len(arg) >= KEY_LIKE_MIN
-        and not arg.isdigit()
+        and not (arg.isdigit() and len(arg) <= 18)
         and "://" not in arg
         and not _NAME.fullmatch(arg)
         and arg not in known
