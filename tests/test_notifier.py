@@ -148,13 +148,6 @@ def test_macos_command_passes_text_as_arguments_not_script() -> None:
     assert all("rm" not in part for part in cmd[:-1])
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
-def test_real_plyer_backend_on_this_machine_is_dbus() -> None:
-    n = Notifier()
-    n._load()
-    assert n.mechanism == "NotifyDbus"
-
-
 @pytest.mark.desktop
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
 def test_real_notify_send_shows_a_title_that_starts_with_a_dash(

@@ -23,7 +23,6 @@ from .i18n import _
 from .instance import Instance, send
 from .links import safe_link
 from .menu import Action
-from .notifier import Notifier
 from .paths import state_dir
 from .poller import Poller, PollerConfig
 from .seen import SeenStore
@@ -52,15 +51,16 @@ class App:
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
     ) -> None:
-        from .tray import Tray  # loads pystray: only the tray commands get here
+        from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
         self.settings = settings
         self.opener = opener
         self.autostart = autostart
         self._key_changed = key_changed or (lambda: None)
         self._quitting = False
-        self.notifier = Notifier()
-        self.tray = Tray(self.on_action, settings.menu_length)
+        desktop = open_desktop(self.on_action, settings.menu_length)
+        self.notifier = desktop.notifier
+        self.tray = desktop.tray
         self.poller = Poller(
             config=PollerConfig(
                 interval=settings.interval,
@@ -97,11 +97,13 @@ class App:
         self.poller.stop(timeout=0.5)
         self.tray.stop()
 
-    # -- clicks (on the tray's thread) ---------------------------------------------------
+    # -- clicks (on the tray's or the D-Bus thread) -------------------------------------
     def on_action(self, action: Action) -> None:
         kind = action.kind
         if kind == "open" and action.notification_id is not None:
             self.open_notification(action.notification_id)
+        elif kind == "mark_read" and action.notification_id is not None:
+            self.poller.mark_read(action.notification_id)  # a pop-up's "Mark read"
         elif kind == "mark_all":
             self.poller.mark_all_read()
         elif kind == "open_console":

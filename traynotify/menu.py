@@ -17,7 +17,8 @@ class Action:
     """What a click asks for."""
 
     kind: str
-    """open, mark_all, open_console, refresh, toggle_popups, toggle_autostart, sign_in, quit."""
+    """open, mark_read (a pop-up's button), mark_all, open_console, refresh, toggle_popups,
+    toggle_autostart, sign_in, quit."""
     notification_id: int | None = None
 
 

@@ -1,4 +1,7 @@
-"""OS toasts through plyer. Showing a toast never raises: a failure is a logged warning."""
+"""OS toasts through plyer (macOS, Windows; on Linux only without a session D-Bus).
+
+Showing a toast never raises: a failure is a logged warning.
+"""
 
 from __future__ import annotations
 
@@ -80,10 +83,7 @@ class Notifier:
                 log.warning("Toasts: %s", one_line(str(w.message), 200))
             self.mechanism = type(self._impl).__name__ if self._impl else "none"
             if self.mechanism == "NotifySendNotification":
-                log.warning(
-                    "Toasts go through notify-send: install dbus-python for D-Bus "
-                    "toasts (see README)."
-                )
+                log.warning("No session D-Bus: toasts go through notify-send.")
         return self._impl
 
     def _notify_send(self, title: str, body: str) -> None:

@@ -1,8 +1,8 @@
 """The ``traynotify`` command. Headless commands never import the tray toolkit.
 
-One module per command group (:mod:`.notifications`, :mod:`.account`,
-:mod:`.settings`, :mod:`.autostart`, :mod:`.tray_app`), each registering its commands
-with their handlers; :mod:`.main` holds the one error boundary around them all.
+One module per command group (:mod:`.notifications`, :mod:`.account`, :mod:`.settings`,
+:mod:`.autostart`, :mod:`.doctor`, :mod:`.tray_app`), each registering its commands with
+their handlers; :mod:`.main` holds the one error boundary around them all.
 """
 
 from __future__ import annotations

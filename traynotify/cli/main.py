@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
 from ..text import one_line
-from . import account, autostart, notifications, settings, tray_app
+from . import account, autostart, doctor, notifications, settings, tray_app
 from .context import Context
 from .exits import (
     EXIT_ERROR,
@@ -39,6 +39,7 @@ GROUPS = (
     account.register,
     settings.register,
     autostart.register,
+    doctor.register,
 )
 
 

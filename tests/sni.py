@@ -1,0 +1,181 @@
+"""Test-side pieces for the StatusNotifierItem tray: a private session bus, a
+StatusNotifierWatcher/host that reads the item the way panels do, and a Python
+without PyGObject or dbus-python to run the app from."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jeepney import HeaderFields, MatchRule, Message
+
+from traynotify.desktop.dbus import (
+    Bus,
+    Interface,
+    Method,
+    Property,
+    bus_call,
+)
+
+from .desktop import wait_for
+
+REPO = Path(__file__).resolve().parent.parent
+WATCHER = "org.kde.StatusNotifierWatcher"
+ITEM = "org.kde.StatusNotifierItem"
+MENU = "com.canonical.dbusmenu"
+PROPS = "org.freedesktop.DBus.Properties"
+DBUS = "org.freedesktop.DBus"
+
+
+def private_bus() -> Iterator[str]:
+    """A session bus of our own; yields its address."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon is missing (apt package dbus)")
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=True,
+    ).stdout.split()
+    address, pid = out[0], int(out[1])
+    try:
+        yield address
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
+class Client:
+    """Reads an item the way a host does (GetAll, GetLayout), on the given bus."""
+
+    def __init__(self, address: str) -> None:
+        self.bus = Bus.connect(address)
+        self.items: list[str] = []
+        self.signals: list[tuple[str, str, tuple[Any, ...]]] = []
+        """(sender, member, body) of every item and menu signal."""
+        self._lock = threading.Lock()
+        for iface in (ITEM, MENU):
+            self.bus.subscribe(MatchRule(type="signal", interface=iface), self._signal)
+
+    def _signal(self, msg: Message) -> None:
+        fields = msg.header.fields
+        with self._lock:
+            self.signals.append(
+                (fields[HeaderFields.sender], fields[HeaderFields.member], tuple(msg.body))
+            )
+
+    def close(self) -> None:
+        self.bus.close()
+
+    def call(
+        self,
+        dest: str,
+        path: str,
+        iface: str,
+        method: str,
+        sig: str = "",
+        body: tuple[Any, ...] = (),
+    ) -> tuple[Any, ...]:
+        return self.bus.call_sync(bus_call(dest, path, iface, method, sig, body), timeout=10)
+
+    def item_service(self) -> str:
+        def on_bus() -> str | None:
+            (names,) = self.call(DBUS, "/org/freedesktop/DBus", DBUS, "ListNames")
+            mine = [n for n in names if n.startswith("org.kde.StatusNotifierItem-")]
+            return mine[-1] if mine else None
+
+        return wait_for("the item on the bus", on_bus)
+
+    def item(self, method: str, sig: str = "", body: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        return self.call(self.item_service(), "/StatusNotifierItem", ITEM, method, sig, body)
+
+    def props(self) -> dict[str, Any]:
+        (values,) = self.call(
+            self.item_service(), "/StatusNotifierItem", PROPS, "GetAll", "s", (ITEM,)
+        )
+        return {k: v[1] for k, v in values.items()}
+
+    def menu(self, method: str, sig: str = "", body: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        path = self.props()["Menu"]
+        return self.call(self.item_service(), path, MENU, method, sig, body)
+
+    def layout(self) -> list[tuple[int, dict[str, Any]]]:
+        """The menu's rows as (id, properties) as a host sees them (GetLayout 0, -1)."""
+        _revision, (_root, _props, children) = self.menu("GetLayout", "iias", (0, -1, []))
+        return [(c[1][0], {k: v[1] for k, v in c[1][1].items()}) for c in children]
+
+    def labels(self) -> list[str]:
+        return [p["label"] for _i, p in self.layout() if "label" in p]
+
+    def row_id(self, label_start: str) -> int:
+        return next(i for i, p in self.layout() if p.get("label", "").startswith(label_start))
+
+    def signals_of(self, member: str) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [body for _s, m, body in self.signals if m == member]
+
+
+class Host(Client):
+    """A StatusNotifierWatcher that is also the host: items register with it."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.bus.export(
+            "/StatusNotifierWatcher",
+            Interface(
+                WATCHER,
+                methods={"RegisterStatusNotifierItem": Method("s", "", self._register)},
+                properties={
+                    "RegisteredStatusNotifierItems": Property("as", lambda: list(self.items)),
+                    "IsStatusNotifierHostRegistered": Property("b", lambda: True),
+                    "ProtocolVersion": Property("i", lambda: 0),
+                },
+            ),
+        )
+        self.call(DBUS, "/org/freedesktop/DBus", DBUS, "RequestName", "su", (WATCHER, 4))
+
+    def _register(self, service: str) -> tuple[()]:
+        with self._lock:
+            self.items.append(service)
+        return ()
+
+    def item_service(self) -> str:
+        return wait_for("the item to register", lambda: self.items[-1] if self.items else None)
+
+
+def pure_python(cache: Path) -> Path:
+    """A venv with traynotify installed the plain way (``pip install -e .``), so no
+    PyGObject and no dbus-python: the Linux install most users get. Built once per
+    pyproject.toml (about 20 s with a warm pip cache), then reused."""
+    stamp_text = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
+    venv = cache / ".venv-pure"
+    python = venv / "bin" / "python"
+    stamp = venv / "traynotify-stamp"
+    if stamp.exists() and stamp.read_text() == stamp_text and python.exists():
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    base = getattr(sys, "_base_executable", None) or shutil.which("python3") or sys.executable
+    subprocess.run([base, "-m", "venv", str(venv)], check=True, timeout=120)
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-e", str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        pytest.fail("could not build the plain-install venv:\n" + result.stderr[-2000:])
+    stamp.write_text(stamp_text)
+    return python
+
+
+GUARD = REPO / "tests" / "no_gtk_run.py"
+"""Runs traynotify, failing the import of gi or dbus (see that file)."""

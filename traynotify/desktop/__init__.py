@@ -1,0 +1,1 @@
+"""Adapters to the operating system and the desktop: tray, pop-ups, D-Bus."""

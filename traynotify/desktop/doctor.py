@@ -1,0 +1,234 @@
+"""``traynotify doctor``: what this desktop offers and what traynotify will use.
+
+The first thing to run when there is "no icon": it names the tray mechanism and
+why, the notification daemon and what it can do, the keyring, the login entry
+and the settings file, and for anything missing, what to install.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+from ..text import one_line
+from .choose import PYSTRAY, WATCHER, Probe, choose, connect, probe
+from .dbus import Bus, BusError, bus_call
+
+OK, MISSING, NOTE = "ok", "missing", "note"
+NOTIFICATIONS = "org.freedesktop.Notifications"
+GTK_BUILD = (
+    "pip install 'traynotify[linux]' (it compiles PyGObject: first "
+    "'sudo apt install libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config gcc "
+    "python3-dev')"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    topic: str
+    status: str
+    """ok, missing or note."""
+    text: str
+    fix: str = ""
+    """What to install or run, for anything missing."""
+
+
+def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True) -> Finding:
+    """The tray in words: a pure function of what was probed."""
+    choice = choose(seen)
+    if choice.mechanism == PYSTRAY:
+        if seen.platform in ("win32", "darwin"):
+            return Finding("Tray", OK, "the system tray of this OS (pystray)")
+        if not display:
+            return Finding(
+                "Tray",
+                MISSING,
+                f"pystray, because {choice.reason}; but there is no X display (DISPLAY)",
+                "run traynotify inside your desktop session",
+            )
+        if not gi:
+            return Finding(
+                "Tray",
+                NOTE,
+                f"pystray's XEmbed icon, because {choice.reason}; without PyGObject it has no menu",
+                f"for a menu on this tray: {GTK_BUILD}",
+            )
+        return Finding("Tray", OK, f"pystray (GTK), because {choice.reason}")
+    text = f"StatusNotifierItem over D-Bus, because {choice.reason}"
+    if not seen.watcher:
+        return Finding(
+            "Tray",
+            MISSING,
+            text,
+            "no tray is running: start your panel; on GNOME, install and enable the "
+            "AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator); "
+            "on sway or Hyprland, a bar with a tray (waybar)",
+        )
+    if host is False:
+        return Finding(
+            "Tray",
+            MISSING,
+            text + ", but no host draws its items",
+            "the StatusNotifierWatcher has no host: restart the panel or the tray extension",
+        )
+    return Finding("Tray", OK, text)
+
+
+def popup_finding(
+    bus_problem: str | None, server: tuple[str, ...] | None, caps: frozenset[str] | None
+) -> Finding:
+    if sys.platform in ("win32", "darwin"):
+        return Finding("Pop-ups", OK, "the notifications of this OS (plyer)")
+    if bus_problem is not None:
+        return Finding(
+            "Pop-ups", MISSING, f"no session D-Bus ({bus_problem})", "log in to a desktop session"
+        )
+    if server is None or caps is None:
+        return Finding(
+            "Pop-ups",
+            MISSING,
+            f"no notification daemon ({NOTIFICATIONS}) on the session bus",
+            "install one: your desktop's own, dunst, or mako (Wayland)",
+        )
+    name, vendor, version = server[:3]
+    parts = [f"{name} {version} ({vendor})"]
+    parts.append(
+        "clickable: opens and marks read"
+        if "actions" in caps
+        else "no actions: pop-ups cannot be clicked"
+    )
+    parts.append("markup escaped" if "body-markup" in caps else "plain text")
+    return Finding("Pop-ups", OK, "; ".join(parts))
+
+
+def keyring_finding(env: Mapping[str, str]) -> Finding:
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+    except Exception as exc:
+        return Finding("Keyring", MISSING, f"unusable ({type(exc).__name__}: {exc})")
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if type(backend).__module__.startswith("keyring.backends.fail") or "null" in name.lower():
+        if env.get("BYTESPIKE_API_KEY", "").strip():
+            return Finding("Keyring", NOTE, f"none ({name}); the key comes from BYTESPIKE_API_KEY")
+        return Finding(
+            "Keyring",
+            MISSING,
+            f"none ({name})",
+            "set BYTESPIKE_API_KEY, or install a Secret Service keyring "
+            "(gnome-keyring, KWallet, KeePassXC)",
+        )
+    return Finding("Keyring", OK, str(getattr(backend, "name", name)))
+
+
+def autostart_finding() -> Finding:
+    from ..autostart import describe, for_platform, launch_command, status
+
+    mechanism = for_platform()
+    try:
+        state = status(mechanism, launch_command())
+    except OSError as exc:
+        return Finding("Start at login", NOTE, f"cannot read {mechanism.location}: {exc}")
+    fix = "" if state.enabled else "traynotify autostart enable"
+    text = describe(state).split(": ", 1)[-1]
+    return Finding("Start at login", OK if state.enabled else NOTE, text, fix)
+
+
+def settings_finding() -> Finding:
+    from ..settings_file import read_settings, settings_path
+
+    path = settings_path()
+    if not path.exists():
+        return Finding("Settings", OK, f"{path} (not there: defaults)")
+    file = read_settings(path)
+    if file.problems:
+        return Finding(
+            "Settings",
+            NOTE,
+            f"{path}: {one_line(file.problems[0], 160)}",
+            "traynotify config show",
+        )
+    return Finding("Settings", OK, str(path))
+
+
+def _ask(bus: Bus, dest: str, path: str, iface: str, method: str) -> tuple[object, ...] | None:
+    try:
+        return bus.call_sync(bus_call(dest, path, iface, method), timeout=3)
+    except BusError:
+        return None
+
+
+def gather(env: Mapping[str, str]) -> list[Finding]:
+    bus, problem = connect(env)
+    try:
+        seen = probe(env, bus, problem)
+        host: bool | None = None
+        server: tuple[str, ...] | None = None
+        caps: frozenset[str] | None = None
+        if bus is not None:
+            if seen.watcher:
+                try:
+                    (value,) = bus.call_sync(
+                        bus_call(
+                            WATCHER,
+                            "/StatusNotifierWatcher",
+                            "org.freedesktop.DBus.Properties",
+                            "Get",
+                            "ss",
+                            (WATCHER, "IsStatusNotifierHostRegistered"),
+                        ),
+                        timeout=3,
+                    )
+                    host = bool(value[1])
+                except BusError:
+                    host = None
+            info = _ask(
+                bus,
+                NOTIFICATIONS,
+                "/org/freedesktop/Notifications",
+                NOTIFICATIONS,
+                "GetServerInformation",
+            )
+            server = tuple(str(v) for v in info) if info else None
+            found = _ask(
+                bus,
+                NOTIFICATIONS,
+                "/org/freedesktop/Notifications",
+                NOTIFICATIONS,
+                "GetCapabilities",
+            )
+            caps = frozenset(found[0]) if found else None  # type: ignore[call-overload]
+    finally:
+        if bus is not None:
+            bus.close()
+    gi = importlib.util.find_spec("gi") is not None
+    return [
+        tray_finding(seen, host, gi, bool(env.get("DISPLAY"))),
+        popup_finding(problem, server, caps),
+        keyring_finding(env),
+        autostart_finding(),
+        settings_finding(),
+    ]
+
+
+def report(findings: list[Finding]) -> str:
+    width = max(len(f.topic) for f in findings) + 1
+    lines = []
+    for f in findings:
+        mark = {OK: "ok", MISSING: "MISSING", NOTE: "note"}[f.status]
+        lines.append(f"{f.topic + ':':<{width}} {mark:<7} {f.text}")
+        if f.fix:
+            lines.append(f"{'':<{width}} {'':<7} -> {f.fix}")
+    return "\n".join(lines)
+
+
+def run_doctor(env: Mapping[str, str] | None, out: TextIO) -> int:
+    """Print the findings; 1 when something needed is missing."""
+    findings = gather(os.environ if env is None else env)
+    print(report(findings), file=out)
+    return 1 if any(f.status == MISSING for f in findings) else 0

@@ -1,0 +1,240 @@
+"""The tray menu over ``com.canonical.dbusmenu`` (versions 2 and 3).
+
+The rows come from :func:`traynotify.menu.build_menu`. Each row keeps its id for
+as long as it means the same thing (the same action on the same notification),
+so a click on a menu the host drew a moment ago still does what it showed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...menu import Action, Entry
+from ..dbus import Bus, Interface, Method, MethodError, Property
+
+log = logging.getLogger(__name__)
+
+PATH = "/MenuBar"
+INTERFACE = "com.canonical.dbusmenu"
+VERSION = 3
+UNKNOWN_ID = "com.canonical.dbusmenu.Error.UnknownId"
+ROOT = 0
+ROOT_PROPS = {"children-display": ("s", "submenu")}
+
+Props = dict[str, tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One menu item as the host sees it."""
+
+    id: int
+    props: tuple[tuple[str, tuple[str, Any]], ...]
+    action: Action | None
+    enabled: bool
+
+
+def mnemonic_safe(label: str) -> str:
+    """Hosts read "_x" as a keyboard mnemonic: show underscores as typed."""
+    return label.replace("_", "__")
+
+
+def entry_props(entry: Entry) -> Props:
+    """The item's properties, leaving out the defaults (as the protocol asks)."""
+    if entry.separator:
+        return {"type": ("s", "separator")}
+    props: Props = {"label": ("s", mnemonic_safe(entry.label))}
+    if not (entry.enabled and entry.action is not None):
+        props["enabled"] = ("b", False)
+    if entry.checked is not None:
+        props["toggle-type"] = ("s", "checkmark")
+        props["toggle-state"] = ("i", 1 if entry.checked else 0)
+    return props
+
+
+class Ids:
+    """Stable item ids: the same row (by what it does) keeps its id across rebuilds."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[object, ...], int] = {}
+
+    def assign(self, entries: Sequence[Entry]) -> list[int]:
+        seen: dict[tuple[object, ...], int] = {}
+        out = []
+        for position, entry in enumerate(entries):
+            if entry.action is not None:
+                base: tuple[object, ...] = (entry.action.kind, entry.action.notification_id)
+            elif entry.separator:
+                base = ("separator",)
+            else:  # an informational line: the header, a notice
+                base = ("info", position)
+            occurrence = seen.get(base, 0)
+            seen[base] = occurrence + 1
+            key = (*base, occurrence)
+            if key not in self._ids:
+                self._ids[key] = len(self._ids) + 1  # 0 is the root
+            out.append(self._ids[key])
+        return out
+
+
+def rows_for(entries: Sequence[Entry], ids: Ids) -> tuple[Row, ...]:
+    return tuple(
+        Row(
+            id_,
+            tuple(sorted(entry_props(entry).items())),
+            entry.action,
+            entry.enabled and entry.action is not None,
+        )
+        for id_, entry in zip(ids.assign(entries), entries, strict=True)
+    )
+
+
+def _filter(props: Props, names: Sequence[str]) -> Props:
+    return {k: v for k, v in props.items() if k in names} if names else props
+
+
+class DBusMenu:
+    """Serves the menu; ``entries`` gives the rows now; clicks go to ``on_click``."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        entries: Callable[[], list[Entry]],
+        on_click: Callable[[Action], None],
+    ) -> None:
+        self._bus = bus
+        self._entries = entries
+        self._on_click = on_click
+        self._ids = Ids()
+        self._lock = threading.Lock()
+        self._rows: tuple[Row, ...] = ()
+        self._by_id: dict[int, Row] = {}
+        self.revision = 0
+        self.refresh(announce=False)
+        bus.export(PATH, self.interface())
+
+    def interface(self) -> Interface:
+        return Interface(
+            INTERFACE,
+            methods={
+                "GetLayout": Method("iias", "u(ia{sv}av)", self.get_layout),
+                "GetGroupProperties": Method("aias", "a(ia{sv})", self.get_group_properties),
+                "GetProperty": Method("is", "v", self.get_property),
+                "Event": Method("isvu", "", self.event),
+                "EventGroup": Method("a(isvu)", "ai", self.event_group),
+                "AboutToShow": Method("i", "b", self.about_to_show),
+                "AboutToShowGroup": Method("ai", "aiai", self.about_to_show_group),
+            },
+            properties={
+                "Version": Property("u", lambda: VERSION),
+                "TextDirection": Property("s", lambda: "ltr"),
+                "Status": Property("s", lambda: "normal"),
+                "IconThemePath": Property("as", lambda: []),
+            },
+            signals={
+                "ItemsPropertiesUpdated": "a(ia{sv})a(ias)",
+                "LayoutUpdated": "ui",
+                "ItemActivationRequested": "iu",
+            },
+        )
+
+    # -- the model --------------------------------------------------------------------
+    def refresh(self, announce: bool = True) -> bool:
+        """Rebuild the rows; if they changed, bump the revision (and tell the host)."""
+        rows = rows_for(self._entries(), self._ids)
+        with self._lock:
+            if rows == self._rows:
+                return False
+            self._rows = rows
+            self._by_id = {r.id: r for r in rows}
+            self.revision += 1
+            revision = self.revision
+        if announce:
+            self._bus.emit(PATH, INTERFACE, "LayoutUpdated", "ui", (revision, ROOT))
+        return True
+
+    def _node(self, row: Row, names: Sequence[str]) -> tuple[int, Props, list[Any]]:
+        return (row.id, _filter(dict(row.props), names), [])
+
+    # -- methods ----------------------------------------------------------------------
+    def get_layout(
+        self, parent: int, depth: int, names: list[str]
+    ) -> tuple[int, tuple[int, Props, list[Any]]]:
+        with self._lock:
+            rows, revision = self._rows, self.revision
+            row = self._by_id.get(parent)
+        if parent == ROOT:
+            children = [("(ia{sv}av)", self._node(r, names)) for r in rows] if depth != 0 else []
+            return revision, (ROOT, _filter(dict(ROOT_PROPS), names), children)
+        if row is None:
+            raise MethodError(UNKNOWN_ID, f"no menu item {parent}")
+        return revision, self._node(row, names)
+
+    def get_group_properties(
+        self, ids: list[int], names: list[str]
+    ) -> tuple[list[tuple[int, Props]]]:
+        with self._lock:
+            rows = self._rows
+            by_id = self._by_id
+        wanted = ids or [ROOT, *(r.id for r in rows)]
+        found = [(i, self._props(i, by_id)) for i in wanted]
+        return ([(i, _filter(p, names)) for i, p in found if p is not None],)
+
+    def get_property(self, id_: int, name: str) -> tuple[tuple[str, Any]]:
+        with self._lock:
+            props = self._props(id_, self._by_id)
+        if props is None:
+            raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
+        if name not in props:
+            raise MethodError(UNKNOWN_ID, f"menu item {id_} has no property {name}")
+        return (props[name],)
+
+    @staticmethod
+    def _props(id_: int, by_id: dict[int, Row]) -> Props | None:
+        if id_ == ROOT:
+            return dict(ROOT_PROPS)
+        row = by_id.get(id_)
+        return dict(row.props) if row else None
+
+    def event(self, id_: int, event_id: str, data: Any, timestamp: int) -> tuple[()]:
+        if not self._event(id_, event_id):
+            raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
+        return ()
+
+    def event_group(self, events: list[tuple[int, str, Any, int]]) -> tuple[list[int]]:
+        errors = [id_ for id_, event_id, _data, _ts in events if not self._event(id_, event_id)]
+        if events and len(errors) == len(events):
+            raise MethodError(UNKNOWN_ID, f"no menu items {errors}")
+        return (errors,)
+
+    def about_to_show(self, id_: int) -> tuple[bool]:
+        if id_ != ROOT and id_ not in self._by_id:
+            raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
+        return (self.refresh() if id_ == ROOT else False,)
+
+    def about_to_show_group(self, ids: list[int]) -> tuple[list[int], list[int]]:
+        with self._lock:
+            known = set(self._by_id) | {ROOT}
+        errors = [i for i in ids if i not in known]
+        updated = [ROOT] if ROOT in ids and self.refresh() else []
+        return updated, errors
+
+    def _event(self, id_: int, event_id: str) -> bool:
+        """Act on one event; False if the id is not in the menu."""
+        with self._lock:
+            row = self._by_id.get(id_)
+        if id_ == ROOT:
+            return True
+        if row is None:
+            return False
+        if event_id == "clicked" and row.enabled and row.action is not None:
+            log.debug("Menu click: %s", row.action)
+            try:
+                self._on_click(row.action)
+            except Exception:  # a failing click must not take the menu down
+                log.exception("Menu action %s failed.", row.action.kind)
+        return True

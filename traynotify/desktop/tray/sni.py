@@ -1,0 +1,302 @@
+"""The tray icon as a StatusNotifierItem (SNI) with a dbusmenu menu, over jeepney.
+
+Shown by KDE Plasma, GNOME with the AppIndicator extension, Xfce, Cinnamon, LXQt
+and waybar-style bars on Wayland, with no GTK and no compiled module. The item
+registers with ``org.kde.StatusNotifierWatcher`` when one is on the bus, and
+again whenever a new one appears (a panel restart, a panel started after us).
+
+Clicks: a left click (``Activate``) runs the menu's default entry, "Open
+notifications in console"; a middle click (``SecondaryActivate``) opens the
+newest unread notification and marks it read, like its menu entry (with
+nothing unread, it refreshes). A right click shows the menu. Scrolling does
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from PIL import Image
+
+from ...badge import Look, look_for, tooltip
+from ...icons import render_icon
+from ...menu import Action, Entry, build_menu
+from ...state import Status, TrayState
+from ...text import one_line
+from ..dbus import (
+    BUS_NAME,
+    Bus,
+    Interface,
+    Method,
+    Property,
+    bus_call,
+    name_owner_rule,
+    reply_body,
+    reply_error,
+)
+from ..markup import escape
+from . import dbusmenu
+
+log = logging.getLogger(__name__)
+
+ITEM_PATH = "/StatusNotifierItem"
+ITEM_INTERFACE = "org.kde.StatusNotifierItem"
+WATCHER = "org.kde.StatusNotifierWatcher"
+WATCHER_PATH = "/StatusNotifierWatcher"
+ICON_PX = 48
+"""One pixmap size: hosts scale the largest they get to their slot (22-24 px, twice
+that on HiDPI), and re-read every pixmap on each change, so no ladder of sizes."""
+TOOLTIP_ITEMS = 5
+
+Pixmap = tuple[int, int, bytes]
+
+
+def argb32(image: Image.Image) -> Pixmap:
+    """(width, height, ARGB32 pixels in network byte order), as SNI wants them."""
+    rgba = image.convert("RGBA")
+    r, g, b, a = rgba.split()
+    return rgba.width, rgba.height, Image.merge("RGBA", (a, r, g, b)).tobytes()
+
+
+def sni_status(state: TrayState) -> str:
+    """ "NeedsAttention" while something is unread (hosts keep such items in view)."""
+    return "NeedsAttention" if look_for(state) is Look.UNREAD else "Active"
+
+
+def tooltip_body(state: TrayState, limit: int = TOOLTIP_ITEMS) -> str:
+    """The newest titles, one per line, escaped: hosts read this as markup."""
+    if state.status is Status.SIGNED_OUT:
+        return ""
+    lines = [one_line(n.title, 60) for n in state.items[:limit]]
+    if state.count > len(lines) and lines:
+        lines.append("…")
+    if state.notice:
+        lines.append("⚠ " + one_line(state.notice, 80))
+    return escape("\n".join(lines), quote=False)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the item's properties say now."""
+
+    title: str
+    status: str
+    icon: Pixmap
+    tooltip: tuple[str, list[Pixmap], str, str]
+
+
+class SniTray:
+    """Shows a :class:`TrayState` as an SNI item; clicks come back as :class:`Action`."""
+
+    backend = "sni"
+    has_menu = True
+
+    def __init__(
+        self,
+        on_action: Callable[[Action], None],
+        menu_length: int = 10,
+        *,
+        bus: Bus,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        own_bus: bool = True,
+    ) -> None:
+        self._bus = bus
+        self._own_bus = own_bus
+        self._on_action = on_action
+        self._menu_length = menu_length
+        self._now = now
+        self._state = TrayState()
+        self._icons: dict[tuple[Look, int], Pixmap] = {}
+        self._view = self._view_of(self._state)
+        self._stopped = threading.Event()
+        self.service = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
+        self.registered = threading.Event()
+        """Set once a watcher has accepted the item (for tests and the doctor)."""
+        bus.export(ITEM_PATH, self._interface())
+        self.menu = dbusmenu.DBusMenu(bus, self._entries, self._click)
+        bus.on_lost(self._bus_lost)
+
+    # -- what the host reads ------------------------------------------------------------
+    def _interface(self) -> Interface:
+        def prop(sig: str, get: Callable[[], Any]) -> Property:
+            return Property(sig, get)
+
+        def pixmaps() -> list[Pixmap]:
+            return [self._view.icon]
+
+        return Interface(
+            ITEM_INTERFACE,
+            methods={
+                "Activate": Method("ii", "", self._activate),
+                "SecondaryActivate": Method("ii", "", self._secondary_activate),
+                "ContextMenu": Method("ii", "", lambda x, y: ()),
+                "Scroll": Method("is", "", lambda delta, orientation: ()),
+            },
+            properties={
+                "Category": prop("s", lambda: "Communications"),
+                "Id": prop("s", lambda: "traynotify"),
+                "Title": prop("s", lambda: self._view.title),
+                "Status": prop("s", lambda: self._view.status),
+                "WindowId": prop("i", lambda: 0),
+                "IconThemePath": prop("s", lambda: ""),
+                "IconName": prop("s", lambda: ""),
+                "IconPixmap": prop("a(iiay)", pixmaps),
+                "OverlayIconName": prop("s", lambda: ""),
+                "OverlayIconPixmap": prop("a(iiay)", lambda: []),
+                "AttentionIconName": prop("s", lambda: ""),
+                "AttentionIconPixmap": prop("a(iiay)", pixmaps),
+                "AttentionMovieName": prop("s", lambda: ""),
+                "ToolTip": prop("(sa(iiay)ss)", lambda: self._view.tooltip),
+                "ItemIsMenu": prop("b", lambda: False),
+                "Menu": prop("o", lambda: dbusmenu.PATH),
+            },
+            signals={
+                "NewTitle": "",
+                "NewIcon": "",
+                "NewAttentionIcon": "",
+                "NewOverlayIcon": "",
+                "NewToolTip": "",
+                "NewStatus": "s",
+            },
+        )
+
+    def _pixmap(self, look: Look, count: int) -> Pixmap:
+        key = (look, count if look in (Look.UNREAD, Look.OFFLINE) else 0)
+        if key not in self._icons:
+            if len(self._icons) > 16:
+                self._icons.clear()
+            self._icons[key] = argb32(render_icon(look, key[1], ICON_PX))
+        return self._icons[key]
+
+    def _view_of(self, state: TrayState) -> View:
+        title = tooltip(state)
+        return View(
+            title=title,
+            status=sni_status(state),
+            icon=self._pixmap(look_for(state), state.count),
+            tooltip=("", [], title, tooltip_body(state)),
+        )
+
+    def _entries(self) -> list[Entry]:
+        return build_menu(self._state, self._now(), self._menu_length)
+
+    # -- clicks (on the bus thread) -------------------------------------------------------
+    def _click(self, action: Action) -> None:
+        self._on_action(action)
+
+    def _activate(self, x: int, y: int) -> tuple[()]:
+        entry = next((e for e in self._entries() if e.default and e.action), None)
+        if entry is not None and entry.action is not None:
+            self._guarded(entry.action)
+        return ()
+
+    def _secondary_activate(self, x: int, y: int) -> tuple[()]:
+        items = self._state.items
+        if self._state.status is not Status.SIGNED_OUT and items:
+            self._guarded(Action("open", items[0].id))
+        else:
+            self._guarded(Action("refresh"))
+        return ()
+
+    def _guarded(self, action: Action) -> None:
+        try:
+            self._on_action(action)
+        except Exception:  # a failing click must not fail the host's call
+            log.exception("Tray action %s failed.", action.kind)
+
+    # -- the app's side -------------------------------------------------------------------
+    def update(self, state: TrayState) -> None:
+        """Show ``state``; safe to call from any thread."""
+        self._state = state
+        old, new = self._view, self._view_of(state)
+        self._view = new
+        emit = self._bus.emit
+        if new.icon != old.icon:
+            emit(ITEM_PATH, ITEM_INTERFACE, "NewIcon", "", ())
+            emit(ITEM_PATH, ITEM_INTERFACE, "NewAttentionIcon", "", ())
+        if new.title != old.title:
+            emit(ITEM_PATH, ITEM_INTERFACE, "NewTitle", "", ())
+        if new.tooltip != old.tooltip:
+            emit(ITEM_PATH, ITEM_INTERFACE, "NewToolTip", "", ())
+        if new.status != old.status:
+            emit(ITEM_PATH, ITEM_INTERFACE, "NewStatus", "s", (new.status,))
+        self.menu.refresh()
+
+    def run(self, on_ready: Callable[[], None]) -> None:
+        """Show the item and block until :meth:`stop` (or the session bus goes away)."""
+        self._bus.subscribe(name_owner_rule(WATCHER), self._watcher_changed)
+        self._bus.call(
+            bus_call(
+                BUS_NAME, "/org/freedesktop/DBus", BUS_NAME, "RequestName", "su", (self.service, 4)
+            ),
+            self._named,
+        )
+        on_ready()
+        try:
+            while not self._stopped.wait(3600):
+                pass
+        finally:
+            if self._own_bus:
+                self._bus.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    # -- registration (on the bus thread) -------------------------------------------------
+    def _named(self, reply: Any) -> None:
+        try:
+            (result,) = reply_body(reply)
+        except Exception as exc:
+            result = 0
+            log.info("Could not take the name %s (%s).", self.service, exc)
+        if result != 1:  # not the primary owner: register by our unique name instead
+            self.service = self._bus.unique_name
+        self._bus.call(
+            bus_call(BUS_NAME, "/org/freedesktop/DBus", BUS_NAME, "NameHasOwner", "s", (WATCHER,)),
+            self._watcher_known,
+        )
+
+    def _watcher_known(self, reply: Any) -> None:
+        try:
+            (present,) = reply_body(reply)
+        except Exception:
+            present = False
+        if present:
+            self._register()
+        else:
+            log.info("No tray (StatusNotifierWatcher) yet; the icon appears when one starts.")
+
+    def _watcher_changed(self, msg: Any) -> None:
+        _name, _old, new = msg.body
+        self.registered.clear()
+        if new:
+            log.info("A tray (StatusNotifierWatcher) appeared; showing the icon there.")
+            self._register()
+        else:
+            log.info("The tray (StatusNotifierWatcher) went away; waiting for it to return.")
+
+    def _register(self) -> None:
+        def done(reply: Any) -> None:
+            try:
+                reply_body(reply)
+            except Exception:
+                log.warning("The tray refused the icon: %s", reply_error(reply))
+                return
+            self.registered.set()
+
+        self._bus.call(
+            bus_call(
+                WATCHER, WATCHER_PATH, WATCHER, "RegisterStatusNotifierItem", "s", (self.service,)
+            ),
+            done,
+        )
+
+    def _bus_lost(self) -> None:
+        log.warning("The session D-Bus is gone (the desktop session ended?); quitting.")
+        self.stop()
