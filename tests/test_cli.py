@@ -115,7 +115,7 @@ def test_read_marks_the_good_ids_and_reports_the_bad_one(
         (["read"], "Give notification ids, or --all"),
         (["read", "--all", "5001"], "Give notification ids, or --all"),
         (["read", "abc"], "a notification id is a whole number"),
-        (["list", "--page-size", "0"], "page size must be from 1 to 200, not 0"),
+        (["list", "--page-size", "0"], "--page-size: must be from 1 to 200, not 0"),
         (["list", "--page-size", "500"], "1 to 200"),
         (["list", "--read", "--unread"], "not allowed with"),
         (["frobnicate"], "invalid choice"),

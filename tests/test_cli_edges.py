@@ -165,20 +165,29 @@ def test_an_api_url_with_a_space_or_tab_is_refused(url: str, env: dict[str, str]
 @pytest.mark.parametrize(
     ("argv", "text"),
     [
-        (["demo", "--port", "99999"], "port must be from 0 to 65535, not 99999"),
-        (["demo", "--port", "-1"], "port must be a whole number from 0 to 65535"),
-        (["demo", "--server-only", "--every", "inf"], "every must be 0 or a number of seconds"),
-        (["demo", "--server-only", "--every", "nan"], "every must be 0 or a number of seconds"),
-        (["demo", "--server-only", "--every", "0.001"], "every must be 0 or a number of seconds"),
-        (["demo", "--interval", "-5"], "interval must be a number of seconds from 1"),
-        (["demo", "--interval", "inf"], "interval must be a number of seconds from 1"),
+        (["demo", "--port", "99999"], "--port: must be from 0 to 65535, not 99999"),
+        (["demo", "--port", "-1"], "--port: must be a whole number from 0 to 65535"),
+        (
+            ["demo", "--server-only", "--every", "inf"],
+            "--every: must be 0 or a number of seconds from 1",
+        ),
+        (
+            ["demo", "--server-only", "--every", "nan"],
+            "--every: must be 0 or a number of seconds from 1",
+        ),
+        (
+            ["demo", "--server-only", "--every", "0.001"],
+            "--every: must be 0 or a number of seconds from 1",
+        ),
+        (["demo", "--interval", "-5"], "--interval: must be a number of seconds from 1"),
+        (["demo", "--interval", "inf"], "--interval: must be a number of seconds from 1"),
         (["run", "--interval", "inf"], "interval (command line) must be at least 1 second"),
         (["run", "--interval", "-5"], "interval (command line) must be at least 1 second"),
         (["read", "²"], "a notification id is a whole number"),
         (["read", "١٢"], "a notification id is a whole number"),  # Arabic-Indic digits
         (["read", "9" * 5000], "a notification id is a whole number"),
-        (["list", "--page", "²"], "page must be a whole number"),
-        (["list", "--page-size", "２０"], "page size must be a whole number"),  # full width
+        (["list", "--page", "²"], "--page: must be a whole number"),
+        (["list", "--page-size", "２０"], "--page-size: must be a whole number"),  # full width
         (["list", "--all", "--page", "2"], "--all lists every page; leave out --page"),
     ],
 )

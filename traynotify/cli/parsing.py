@@ -57,15 +57,13 @@ def whole_number(low: int, high: int, what: str) -> Callable[[str], int]:
         # isdigit() alone takes "²" and other digits int() refuses or reads differently
         if not (text.isascii() and text.isdigit()) or len(text) > 12:
             raise argparse.ArgumentTypeError(
-                _("{what} must be a whole number from {low} to {high}").format(
-                    what=what, low=low, high=high
-                )
+                _("must be a whole number from {low} to {high}").format(low=low, high=high)
             )
         value = int(text)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                _("{what} must be from {low} to {high}, not {value}").format(
-                    what=what, low=low, high=high, value=value
+                _("must be from {low} to {high}, not {value}").format(
+                    low=low, high=high, value=value
                 )
             )
         return value
@@ -83,10 +81,10 @@ def seconds(low: float, what: str, zero_ok: bool = False) -> Callable[[str], flo
         if not math.isfinite(value) or not (value >= low or (zero_ok and value == 0)):
             raise argparse.ArgumentTypeError(
                 (
-                    _("{what} must be 0 or a number of seconds from {low:g}")
+                    _("must be 0 or a number of seconds from {low:g}")
                     if zero_ok
-                    else _("{what} must be a number of seconds from {low:g}")
-                ).format(what=what, low=low)
+                    else _("must be a number of seconds from {low:g}")
+                ).format(low=low)
             )
         return value
 
