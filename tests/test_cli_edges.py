@@ -370,3 +370,29 @@ def test_property_any_command_line_gives_one_line_and_a_documented_exit(
     if code != 0:
         assert err.startswith("traynotify: "), (argv, err)
         assert len(err.splitlines()) <= 2, (argv, err)  # a warning, then the error
+
+
+@pytest.mark.parametrize(
+    ("io_encoding", "code", "message"),
+    [
+        ("utf-8:strict", 2, "the input is not text in this system's encoding (utf-8)."),
+        (
+            "",
+            3,
+            "The API key from your input contains spaces or characters an API key cannot have.",
+        ),
+    ],
+)
+def test_piped_input_that_is_not_text_is_one_line_and_never_shown(
+    env: dict[str, str], io_encoding: str, code: int, message: str
+) -> None:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BYTESPIKE_")}
+    full.update(BYTESPIKE_API_URL=env["BYTESPIKE_API_URL"], PYTHONIOENCODING=io_encoding)
+    result = subprocess.run(
+        [sys.executable, "-m", "traynotify", "login"],
+        env=full,
+        input=b"sk-\xff\xfe-MadeUp-Secret\n",
+        capture_output=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr.decode()) == (code, f"traynotify: {message}\n")

@@ -33,6 +33,8 @@ from .parsing import build_parser as _build
 if TYPE_CHECKING:
     import argparse
 
+    from ..settings_file import FileSettings
+
 GROUPS = (
     tray_app.register,
     notifications.register,
@@ -60,7 +62,7 @@ def main(
     out = out or _tolerant(sys.stdout)
     err = err or _tolerant(sys.stderr)
     stdin = stdin or sys.stdin
-    _choose_language()
+    file = _choose_language()
     parser = build_parser()
     from ..config import SETTING_NAMES
 
@@ -84,6 +86,8 @@ def main(
     debug = bool(getattr(args, "debug", False))
     _setup_logging(debug)
     ctx = Context(args=args, env=os.environ if env is None else env, out=out, err=err, stdin=stdin)
+    if file is not None:
+        ctx.file = file
     handler: Callable[[Context], int] = getattr(args, "handler", tray_app.cmd_run)
     try:
         code = handler(ctx)
@@ -97,7 +101,17 @@ def main(
         return _pipe_closed(out)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except UnicodeError as exc:
+    except UnicodeDecodeError:  # piped input that is not text (never shown: it may be a key)
+        if debug:
+            _traceback(err)
+        encoding = getattr(stdin, "encoding", None) or "?"
+        say(
+            _("the input is not text in this system's encoding ({encoding}).").format(
+                encoding=encoding
+            )
+        )
+        return EXIT_USAGE
+    except UnicodeEncodeError as exc:
         if debug:
             _traceback(err)
         encoding = getattr(out, "encoding", None) or "?"
@@ -167,8 +181,8 @@ def _traceback(err: TextIO) -> None:
     traceback.print_exc(file=err)
 
 
-def _choose_language() -> None:
-    """Speak the language of the settings file, else of the OS."""
+def _choose_language() -> FileSettings | None:
+    """Speak the language of the settings file, else of the OS; the file, as read."""
     from ..i18n import use_language
 
     try:
@@ -177,8 +191,9 @@ def _choose_language() -> None:
         file = read_settings(settings_path())
     except Exception:  # the command will report it; the language is not worth failing over
         use_language(None)
-        return
+        return None
     use_language(file.values.get("language"))
+    return file
 
 
 def _setup_logging(debug: bool) -> None:
