@@ -129,7 +129,7 @@ def answer(
             "server said: bad",
         ),
         (401, {"error": {"type": "authentication_error"}}, errors.AuthenticationError, "revoked"),
-        (404, {"error": {"type": "not_found_error"}}, errors.NotFoundError, "not yours"),
+        (404, {"error": {"type": "not_found_error"}}, errors.WrongApiUrlError, "Wrong API URL"),
         (429, {"error": {"type": "rate_limit_error"}}, errors.RateLimitedError, "rate limit"),
         (500, None, errors.ServerError, "HTTP 500"),
         (502, None, errors.ServerError, "HTTP 502"),

@@ -135,13 +135,20 @@ def test_total_is_independent_of_the_page(http: httpx.Client) -> None:
     assert ids == [5001, 5003, 5006, 5004, 5002]
 
 
-def test_page_size_above_200_is_served_as_200(server: ContractServer, http: httpx.Client) -> None:
+def test_page_size_200_is_served_and_201_refused(
+    server: ContractServer, http: httpx.Client
+) -> None:
+    """The spec's maximum is 200: a client that asks for more is told, not quietly capped."""
     for n in range(250):
         server.store.add("alice", "system.payment.received", f"n{n}")
-    data = ok(http.get(BASE, params={"page_size": 500}))
+    data = ok(http.get(BASE, params={"page_size": 200}))
     assert data["page_size"] == 200
     assert len(data["items"]) == 200
     assert data["total"] == 255
+    for too_many in ("201", "500"):
+        response = http.get(BASE, params={"page_size": too_many})
+        assert response.status_code == 400
+        assert error_type(response) == "invalid_request_error"
 
 
 def test_the_caller_sees_only_their_own_rows(server: ContractServer) -> None:
@@ -162,6 +169,13 @@ def test_the_caller_sees_only_their_own_rows(server: ContractServer) -> None:
         {"page": "0"},
         {"page": "two"},
         {"page_size": "-5"},
+        {"page": "²"},
+        {"page_size": "²"},
+        {"page": "１"},  # full-width digit one
+        {"page_size": "２０"},
+        {"page": "١"},  # Arabic-Indic digit one
+        {"page": "9" * 5000},  # longer than int() takes
+        {"page_size": "201"},
     ],
 )
 def test_bad_list_requests_are_400(http: httpx.Client, params: dict[str, str]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 from traynotify import notifier as notifier_module
 from traynotify.notifier import Notifier, linux_body, macos_command
 from traynotify.toasts import Toast
+
+from .desktop import Desktop, wait_for
 
 
 class Recorder:
@@ -21,13 +26,6 @@ class Recorder:
     def notify(self, **kwargs: Any) -> None:
         if self.fail:
             raise RuntimeError("daemon went away")
-        self.calls.append(kwargs)
-
-
-class NotifySendNotification(Recorder):
-    """Named like plyer's notify-send fallback."""
-
-    def _notify(self, **kwargs: Any) -> None:
         self.calls.append(kwargs)
 
 
@@ -49,11 +47,60 @@ def test_linux_toast_goes_to_plyer_with_an_expiry_and_escaped_body() -> None:
     assert call["app_name"] == "traynotify"
 
 
+FAKE_NOTIFY_SEND = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_NOTIFY_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if os.environ.get("FAKE_NOTIFY_FAIL"):
+    sys.exit("Cannot connect to the notification daemon")
+takes_value = {{"-a", "-t", "-i", "-u", "-c", "-h"}}
+i = 0
+while i < len(args) and args[i] != "--":  # options as GLib parses them, "--" ends them
+    if args[i] in takes_value:
+        i += 2
+    elif args[i].startswith("-"):
+        sys.exit("Unknown option " + args[i])
+    else:
+        i += 1
+"""
+
+
+@pytest.fixture
+def notify_send(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A notify-send on PATH that records its arguments and parses options like the real one."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "notify-send"
+    script.write_text(FAKE_NOTIFY_SEND.format(python=sys.executable))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    log = tmp_path / "notify-send.log"
+    monkeypatch.setenv("FAKE_NOTIFY_LOG", str(log))
+    return log
+
+
+def plyer_notify_send() -> Notifier:
+    from plyer.platforms.linux.notification import NotifySendNotification as Real
+
+    return with_backend(Real())
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
-def test_notify_send_fallback_gets_an_expiry_instead_of_zero() -> None:
-    backend = NotifySendNotification()
-    assert with_backend(backend).show(Toast("t", "b"))
-    assert backend.calls[0]["expire_time"] == "10000"
+def test_notify_send_gets_the_texts_after_double_dash_and_an_expiry(notify_send: Path) -> None:
+    assert plyer_notify_send().show(Toast("-x marks the spot", "-t 0 <b>"))
+    (args,) = [json.loads(line) for line in notify_send.read_text().splitlines()]
+    assert args == ["-a", "traynotify", "-t", "10000", "--", "-x marks the spot", "-t 0 &lt;b&gt;"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
+def test_a_failing_notify_send_is_reported_as_a_failure(
+    notify_send: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FAKE_NOTIFY_FAIL", "1")
+    with caplog.at_level(logging.WARNING):
+        assert plyer_notify_send().show(Toast("title", "body")) is False
+    assert "notify-send failed: Cannot connect to the notification daemon" in caplog.text
 
 
 def test_a_failing_toast_is_logged_never_raised(caplog: pytest.LogCaptureFixture) -> None:
@@ -99,3 +146,17 @@ def test_macos_command_passes_text_as_arguments_not_script() -> None:
     cmd = macos_command('say "hi"', 'x" & do shell script "rm')
     assert cmd[-2:] == ['say "hi"', 'x" & do shell script "rm']
     assert all("rm" not in part for part in cmd[:-1])
+
+
+@pytest.mark.desktop
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux path")
+def test_real_notify_send_shows_a_title_that_starts_with_a_dash(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.bus_address)
+    baseline = len(desktop.toasts())
+    assert plyer_notify_send().show(Toast("-x marks the spot", "--help"))
+    wait_for(
+        "the toast on the bus",
+        lambda: ("-x marks the spot", "--help", 10000) in desktop.toasts()[baseline:],
+    )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from traynotify.text import ago, one_line
+from traynotify.text import ago, one_line, to_json_text
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -37,3 +39,24 @@ def test_ago() -> None:
     assert ago(NOW - timedelta(hours=3, minutes=59), NOW) == "3 h ago"
     assert ago(NOW - timedelta(days=2), NOW) == "2 d ago"
     assert ago(NOW + timedelta(minutes=5), NOW) == "just now"  # clock skew
+
+
+def test_json_text_escapes_controls_and_bidi_but_keeps_readable_text() -> None:
+    data = {"title": "付款 💸 evil\u202egnp.exe\x1b[31m\x9b\x85\u2028\u2066x\u200b\U000e0041"}
+    text = to_json_text(data)
+    assert json.loads(text) == data
+    assert "付款 💸 evil" in text
+    assert text == (
+        '{"title": "付款 💸 evil\\u202egnp.exe\\u001b[31m\\u009b\\u0085\\u2028\\u2066x'
+        '\\u200b\\udb40\\udc41"}'
+    )
+
+
+@given(st.recursive(st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+def test_json_text_round_trips_and_never_carries_an_unsafe_character(data: object) -> None:
+    text = to_json_text(data, indent=2)
+    assert json.loads(text) == data
+    unsafe = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    assert all(ch in "\n\u200d" or unicodedata.category(ch) not in unsafe for ch in text), ascii(
+        text
+    )

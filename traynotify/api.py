@@ -27,6 +27,7 @@ from .errors import (
     RequestRejected,
     ServerError,
     UnexpectedResponseError,
+    WrongApiUrlError,
 )
 from .i18n import _
 from .models import (
@@ -82,10 +83,20 @@ def _error_detail(response: httpx.Response) -> tuple[str | None, str | None]:
     return etype, message
 
 
-def error_for_response(response: httpx.Response, now: float | None = None) -> ApiError:
-    """Translate a non-2xx response into the matching typed error."""
+def error_for_response(
+    response: httpx.Response,
+    now: float | None = None,
+    *,
+    api_url: str | None = None,
+    one_notification: bool = False,
+) -> ApiError:
+    """Translate a non-2xx response into the matching typed error.
+
+    A 404 means "that notification is not yours" only for a call on one notification
+    that got the spec's ``not_found_error``; anywhere else the API is not at ``api_url``.
+    """
     status = response.status_code
-    _type, server_message = _error_detail(response)
+    etype, server_message = _error_detail(response)
     said = (
         _(" (server said: {message})").format(message=server_message.rstrip(". "))
         if server_message
@@ -98,6 +109,14 @@ def error_for_response(response: httpx.Response, now: float | None = None) -> Ap
         )
     if status == 401:
         return AuthenticationError(_("The API key is missing or has been revoked."), status=status)
+    if status == 404 and not (one_notification and etype == "not_found_error"):
+        return WrongApiUrlError(
+            _(
+                "Wrong API URL: {url} has no BytesSpike notifications API (HTTP 404); "
+                "check BYTESPIKE_API_URL or --api-url."
+            ).format(url=api_url or response.request.url),
+            status=status,
+        )
     if status == 404:
         return NotFoundError(
             _("That notification does not exist or is not yours{said}.").format(said=said),
@@ -127,6 +146,23 @@ def error_for_response(response: httpx.Response, now: float | None = None) -> Ap
     )
 
 
+def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
+    """Mounts that keep the API's host off any proxy, for plain http or a loopback host.
+
+    A proxy must never see a plain-http request (it would read the key in the
+    Authorization header), and loopback never goes through a proxy. httpx tries its
+    mounts most specific first, so a pattern naming the host beats the environment's
+    scheme-wide proxies; None means "the client's own transport, direct".
+    """
+    from .config import is_loopback_host
+
+    host = base_url.host
+    if base_url.scheme == "https" and not is_loopback_host(host):
+        return {}
+    pattern_host = f"[{host}]" if ":" in host else host
+    return {f"all://{pattern_host}": None}
+
+
 class Client:
     """A typed client for the notifications API; one instance per key."""
 
@@ -139,8 +175,9 @@ class Client:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         on_request: Callable[[], None] | None = None,
     ) -> None:
+        base_url = httpx.URL(api_url.rstrip("/"))
         self._http = httpx.Client(
-            base_url=api_url.rstrip("/"),
+            base_url=base_url,
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "User-Agent": USER_AGENT,
@@ -149,9 +186,15 @@ class Client:
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
-            trust_env=True,
+            trust_env=True,  # proxies, NO_PROXY and SSL_CERT_FILE as users expect ...
+            mounts=_bypass_proxies(base_url),  # ... but never for plain http or loopback
         )
         self._on_request = on_request
+
+    @property
+    def api_url(self) -> str:
+        """The API base URL, as the user gave it."""
+        return str(self._http.base_url).rstrip("/")
 
     # -- lifecycle -----------------------------------------------------------
     def close(self) -> None:
@@ -211,14 +254,23 @@ class Client:
             )
         if notification_id < 0:
             raise RequestRejected(f"Notification id must not be negative ({notification_id}).")
-        return parse_mark_read(self._call("POST", f"{BASE_PATH}/{notification_id}/mark-read"))
+        return parse_mark_read(
+            self._call("POST", f"{BASE_PATH}/{notification_id}/mark-read", one_notification=True)
+        )
 
     def mark_all_read(self) -> int:
         """POST mark-all-read; returns how many were flipped."""
         return parse_marked_all(self._call("POST", f"{BASE_PATH}/mark-all-read"))
 
     # -- transport -----------------------------------------------------------
-    def _call(self, method: str, path: str, params: dict[str, str] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None = None,
+        *,
+        one_notification: bool = False,
+    ) -> Any:
         if self._on_request is not None:
             self._on_request()
         try:
@@ -230,7 +282,9 @@ class Client:
                 _("Cannot reach the BytesSpike server at {url}.").format(url=self._http.base_url)
             ) from exc
         if not response.is_success:
-            raise error_for_response(response)
+            raise error_for_response(
+                response, api_url=self.api_url, one_notification=one_notification
+            )
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -272,9 +272,10 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             )
             if args.every > 0:
                 print(
-                    _("A new notification arrives every {s:g} s. Quit from the tray menu.").format(
-                        s=args.every
-                    ),
+                    _(
+                        "A new notification arrives every {s:g} s. "
+                        "Quit from the tray menu or with Ctrl+C."
+                    ).format(s=args.every),
                     flush=True,
                 )
             return app.run()

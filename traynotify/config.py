@@ -56,6 +56,12 @@ def is_loopback_host(host: str | None) -> bool:
 def check_base_url(value: str, name: str) -> str:
     """A usable base URL: http(s), a host, https unless the host is loopback."""
     text = value.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ConfigError(
+            _("{name} must not contain spaces, tabs or control characters: {text!r}.").format(
+                name=name, text=text
+            )
+        )
     try:
         parts = urlsplit(text)
         host = parts.hostname

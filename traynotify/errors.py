@@ -12,7 +12,8 @@ line. Lower-level errors (httpx, OS, keyring) are translated where they enter.
         ├── RequestRejected         refused before sending: the spec forbids it
         ├── InvalidRequestError     400 invalid_request_error
         ├── AuthenticationError     401 authentication_error (missing/revoked key)
-        ├── NotFoundError           404 not_found_error
+        ├── NotFoundError           404 not_found_error (a notification)
+        ├── WrongApiUrlError        404 for the list or count: no API there (also a ConfigError)
         ├── RateLimitedError        429, with the Retry-After delay
         ├── ServerError             5xx (503 may carry Retry-After)
         ├── UnexpectedResponseError a status or body the spec does not describe
@@ -75,6 +76,12 @@ class AuthenticationError(ApiError):
 
 class NotFoundError(ApiError):
     title = "Not found"
+
+
+class WrongApiUrlError(ApiError, ConfigError):
+    """A 404 where only a wrong API URL can explain it; names the URL."""
+
+    title = "Wrong API URL"
 
 
 class RetryableError(ApiError):

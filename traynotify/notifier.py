@@ -27,6 +27,16 @@ def linux_body(text: str) -> str:
     return escape(text, quote=False)
 
 
+def notify_send_command(
+    title: str, body: str, *, app_name: str, icon: str, expire_ms: int
+) -> list[str]:
+    """notify-send with the texts after ``--``: a title like "-x" is text, not an option."""
+    command = ["notify-send", "-a", app_name, "-t", str(expire_ms)]
+    if icon:
+        command += ["-i", icon]
+    return [*command, "--", title, body]
+
+
 def macos_command(title: str, body: str) -> list[str]:
     """osascript with the texts as arguments, never spliced into the script."""
     return [
@@ -76,6 +86,15 @@ class Notifier:
                 log.warning("No session D-Bus: toasts go through notify-send.")
         return self._impl
 
+    def _notify_send(self, title: str, body: str) -> None:
+        command = notify_send_command(
+            title, body, app_name=APP_NAME, icon=self.app_icon, expire_ms=self.timeout * 1000
+        )
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=10)
+        if done.returncode != 0:
+            said = one_line(done.stderr, 200) or f"exit status {done.returncode}"
+            raise RuntimeError(f"notify-send failed: {said}")
+
     def show(self, toast: Toast) -> bool:
         title = one_line(toast.title, 100)
         body = paragraph(toast.body, 300)
@@ -92,8 +111,9 @@ class Notifier:
                     timeout=self.timeout,
                 )
                 if self.mechanism == "NotifySendNotification":
-                    # plyer's notify-send path would pass -t 0: a toast that never expires.
-                    backend._notify(**kwargs, expire_time=str(self.timeout * 1000))
+                    # Not through plyer: it puts server text where options go, passes -t 0
+                    # (a toast that never expires) and ignores notify-send's exit status.
+                    self._notify_send(title, linux_body(body))
                 else:
                     backend.notify(**kwargs)
             elif sys.platform == "darwin":

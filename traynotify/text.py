@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from .i18n import _, ngettext
 
@@ -38,6 +40,26 @@ def one_line(text: str, limit: int | None = None) -> str:
 def paragraph(text: str, limit: int = 300) -> str:
     """A toast body: controls removed, at most ``limit`` characters."""
     return one_line(text, limit)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # JSON spells these as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def to_json_text(data: Any, indent: int | None = None) -> str:
+    """JSON for a terminal or a pipe: readable text stays as it is, but every control,
+    format (bidi) or line-separator character is written as a ``\\uXXXX`` escape."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    # Outside strings JSON is plain ASCII (newlines only from indent), and inside them
+    # json.dumps has escaped C0 already: escaping the rest one character at a time is safe.
+    return "".join(
+        _escape(ch) if ch != "\n" and (_is_unsafe(ch) or ch in "\u2028\u2029") else ch
+        for ch in text
+    )
 
 
 def ago(then: datetime, now: datetime) -> str:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 ICON_SIZE = 64
 NO_MENU_HELP = (
     "This desktop's tray offers no menu to traynotify (pystray's xorg backend). "
-    "Install PyGObject and AppIndicator for a menu: see the README, 'Linux desktop'."
+    "Install the 'linux' extra (PyGObject) for a menu: see the README, 'The tray on Linux'."
 )
 
 

@@ -97,6 +97,8 @@ class XdgAutostart(FileEntry):
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except NotADirectoryError:  # no entry can be here: a broken XDG_CONFIG_HOME
+            raise
         except (OSError, UnicodeDecodeError):
             return UNREADABLE
         in_entry = False

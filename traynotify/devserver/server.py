@@ -2,10 +2,10 @@
 
 Where the spec is silent the server answers as follows (and its tests hold it
 to that): boolean parameters take ``true``/``false`` (``1``/``0``), an empty
-value means "not given"; ``page_size`` above 200 is served as 200; a page or
-page size that is not a whole number from 1 up is a 400
-``invalid_request_error``; an unknown path is a 404 ``not_found_error``; a
-wrong method is a 405 ``invalid_request_error``.
+value means "not given"; a page or page size that is not a whole number from 1
+up in ASCII digits (not ``²``, not full-width digits), or a ``page_size`` above
+the spec's maximum of 200, is a 400 ``invalid_request_error``; an unknown path
+is a 404 ``not_found_error``; a wrong method is a 405 ``invalid_request_error``.
 
 Faults (for tests and for trying the app by hand) are injected with
 :meth:`ContractServer.inject`; they apply to API requests only. A test can also
@@ -68,12 +68,15 @@ def _bool_param(query: dict[str, list[str]], name: str) -> bool:
     raise StoreError(400, "invalid_request_error", f"{name} must be true or false.")
 
 
-def _int_param(query: dict[str, list[str]], name: str, default: int) -> int:
+def _int_param(query: dict[str, list[str]], name: str, default: int, maximum: int = 10**9) -> int:
     raw = (query.get(name) or [""])[-1].strip()
     if raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise StoreError(400, "invalid_request_error", f"{name} must be a whole number from 1.")
+    # isdigit() alone takes "²" (which int() refuses) and full-width or Arabic-Indic digits
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 1 <= int(raw) <= maximum:
+        raise StoreError(
+            400, "invalid_request_error", f"{name} must be a whole number from 1 to {maximum}."
+        )
     return int(raw)
 
 
@@ -250,7 +253,7 @@ class ContractServer:
         if type_ is not None and type_ not in KNOWN_TYPES:
             raise StoreError(400, "invalid_request_error", f"Unknown type {type_!r}.")
         page = _int_param(query, "page", 1)
-        page_size = min(_int_param(query, "page_size", 50), MAX_PAGE_SIZE)
+        page_size = _int_param(query, "page_size", 50, MAX_PAGE_SIZE)
         rows = self.store.query(user, unread=unread, read=read, type=type_)
         start = (page - 1) * page_size
         return {

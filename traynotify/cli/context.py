@@ -1,0 +1,102 @@
+"""What every command gets: the environment, the streams, and settings read when needed."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..i18n import _
+from ..text import one_line
+
+if TYPE_CHECKING:
+    from ..api import Client
+    from ..config import Settings
+    from ..settings_file import FileSettings
+
+
+@dataclass
+class Context:
+    """One run of the command: what it was given, and what it has looked up so far."""
+
+    args: argparse.Namespace
+    """The parsed command line: options only, nothing stashed on it."""
+    env: Mapping[str, str]
+    out: TextIO
+    err: TextIO
+    stdin: TextIO
+    file_warnings: bool = True
+    """Whether the settings file's problems are warned about when settings are first read."""
+    _file: FileSettings | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    # -- settings, read on first use -------------------------------------------------
+    def flags(self) -> dict[str, Any]:
+        """The settings given on the command line (None: not given)."""
+        return {
+            "api_url": getattr(self.args, "api_url", None),
+            "console_url": getattr(self.args, "console_url", None),
+            "interval": getattr(self.args, "interval", None),
+        }
+
+    @property
+    def file(self) -> FileSettings:
+        """The settings file, read once."""
+        if self._file is None:
+            from ..settings_file import read_settings, settings_path
+
+            self._file = read_settings(settings_path())
+        return self._file
+
+    @file.setter
+    def file(self, value: FileSettings) -> None:
+        self._file = value
+        self._settings = None
+
+    @property
+    def settings(self) -> Settings:
+        """Defaults < settings file < environment < command line, checked.
+
+        The first time, each problem of the settings file is a warning on stderr (its
+        value falls back to the default)."""
+        if self._settings is None:
+            from ..config import resolve
+
+            if self.file_warnings:
+                self.file_warnings = False
+                for problem in self.file.problems:
+                    self.warn(problem)
+            self._settings = resolve(self.flags(), self.env, self.file.values)
+        return self._settings
+
+    # -- helpers ---------------------------------------------------------------------------
+    def warn(self, message: str) -> None:
+        print(
+            "traynotify: " + _("warning: {problem}").format(problem=one_line(message)),
+            file=self.err,
+        )
+
+    def env_key_set(self) -> bool:
+        """Whether BYTESPIKE_API_KEY is given (it wins over a stored key)."""
+        from ..config import ENV_KEY
+
+        return bool(self.env.get(ENV_KEY, "").strip())
+
+    def api_key(self) -> str:
+        from ..credentials import KeyStore, find_key
+
+        return find_key(self.env, KeyStore(), self.settings.api_url)
+
+    def open_client(self) -> Client:
+        from ..api import Client
+
+        settings = self.settings
+        return Client(settings.api_url, self.api_key())
+
+    def tell_running_app(self, command: str) -> bool:
+        """Pass ``command`` to the running tray app; False when none runs."""
+        from ..instance import send
+        from ..paths import state_dir
+
+        return send(state_dir(), command)

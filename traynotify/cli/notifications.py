@@ -1,0 +1,199 @@
+"""count, list, read: the notifications, from a terminal or a script."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError, InvalidRequestError, NotFoundError, TraynotifyError
+from ..i18n import _, ngettext
+from ..models import MAX_PAGE_SIZE
+from ..text import ago, one_line, to_json_text
+from .context import Context
+from .exits import EXIT_AUTH, EXIT_OK, exit_code_for
+from .parsing import notification_id, whole_number
+
+if TYPE_CHECKING:
+    from ..models import Notification
+
+DEFAULT_LIST_SIZE = 20
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    count = sub.add_parser("count", parents=[common], help="print the unread count")
+    count.add_argument(
+        "--format",
+        choices=("text", "json", "waybar"),
+        default="text",
+        help="waybar: JSON for waybar/polybar-style status bars",
+    )
+    count.set_defaults(handler=cmd_count)
+
+    lst = sub.add_parser("list", parents=[common], help="list notifications")
+    which = lst.add_mutually_exclusive_group()
+    which.add_argument("--unread", action="store_true", help="only unread")
+    which.add_argument("--read", action="store_true", help="only read")
+    lst.add_argument("--type", metavar="TYPE", help="only this event type")
+    lst.add_argument(
+        "--page",
+        type=whole_number(1, 10**9, "page"),
+        default=None,
+        metavar="N",
+        help="which page (default 1)",
+    )
+    lst.add_argument(
+        "--page-size",
+        type=whole_number(1, MAX_PAGE_SIZE, "page size"),
+        default=None,
+        metavar="N",
+        help=f"rows per page (1-{MAX_PAGE_SIZE}; default {DEFAULT_LIST_SIZE}, "
+        f"or {MAX_PAGE_SIZE} per request with --all)",
+    )
+    lst.add_argument("--all", action="store_true", help="every page")
+    lst.add_argument("--json", action="store_true", help="print JSON")
+    lst.set_defaults(handler=cmd_list)
+
+    read = sub.add_parser("read", parents=[common], help="mark notifications read")
+    read.add_argument("ids", nargs="*", type=notification_id, metavar="ID")
+    read.add_argument("--all", action="store_true", help="mark every unread one read")
+    read.set_defaults(handler=cmd_read)
+
+
+def _waybar(text: str, tooltip: str, state: str) -> str:
+    return to_json_text({"text": text, "tooltip": tooltip, "class": state, "alt": state})
+
+
+def cmd_count(ctx: Context) -> int:
+    from ..badge import badge_text
+
+    fmt = ctx.args.format
+    try:
+        with ctx.open_client() as client:
+            count = client.unread_count()
+    except TraynotifyError as err:
+        if fmt == "waybar":  # the bar shows the problem; stderr still says it
+            state = "signed-out" if exit_code_for(err) == EXIT_AUTH else "offline"
+            print(_waybar("!", f"traynotify: {one_line(str(err))}", state), file=ctx.out)
+        raise
+    if fmt == "waybar":
+        text = badge_text(count) or "0"
+        state = "unread" if count else "none"
+        print(_waybar(text, _("traynotify: {n} unread").format(n=count), state), file=ctx.out)
+    elif fmt == "json":
+        print(to_json_text({"count": count}), file=ctx.out)
+    else:
+        print(count, file=ctx.out)
+    return EXIT_OK
+
+
+def format_table(notes: Sequence[Notification], now: datetime, width: int = 100) -> str:
+    """A plain table of notifications, one per line, server text made safe."""
+    rows = [(_("ID"), "", _("WHEN"), _("TYPE"), _("TITLE"))]
+    for n in notes:
+        rows.append(
+            (
+                str(n.id),
+                "●" if n.unread else " ",
+                ago(n.created_at, now),
+                one_line(n.type, 32),
+                one_line(n.title),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for r in rows:
+        head = "  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True))
+        lines.append(one_line(f"{head}  {r[4]}", width) if width else f"{head}  {r[4]}")
+    return "\n".join(lines)
+
+
+def _terminal_width(ctx: Context) -> int:
+    import os
+
+    try:
+        return os.get_terminal_size(ctx.out.fileno()).columns if ctx.out.isatty() else 0
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def cmd_list(ctx: Context) -> int:
+    from ..api import list_params
+    from ..models import to_json
+
+    args = ctx.args
+    if args.all and args.page is not None:
+        raise ConfigError(_("--all lists every page; leave out --page."))
+    page_size = args.page_size or (MAX_PAGE_SIZE if args.all else DEFAULT_LIST_SIZE)
+    # Refuse what the spec forbids before any key or network is needed.
+    list_params(unread=args.unread, read=args.read, type=args.type, page=1, page_size=page_size)
+    now = datetime.now(timezone.utc)
+    with ctx.open_client() as client:
+        if args.all:
+            notes = list(
+                client.iter_all(
+                    unread=args.unread, read=args.read, type=args.type, page_size=page_size
+                )
+            )
+            if args.json:
+                data = {"items": [to_json(n) for n in notes], "total": len(notes)}
+                print(to_json_text(data, indent=2), file=ctx.out)
+                return EXIT_OK
+            footer = ngettext("{n} notification", "{n} notifications", len(notes)).format(
+                n=len(notes)
+            )
+        else:
+            page = client.list(
+                unread=args.unread,
+                read=args.read,
+                type=args.type,
+                page=args.page or 1,
+                page_size=page_size,
+            )
+            if args.json:
+                data = {
+                    "items": [to_json(n) for n in page.items],
+                    "total": page.total,
+                    "page": page.page,
+                    "page_size": page.page_size,
+                }
+                print(to_json_text(data, indent=2), file=ctx.out)
+                return EXIT_OK
+            notes = list(page.items)
+            footer = _("page {page} of {last} · {total} in all").format(
+                page=page.page, last=page.last_page, total=page.total
+            )
+    if notes:
+        print(format_table(notes, now, _terminal_width(ctx)), file=ctx.out)
+    else:
+        print(_("No notifications."), file=ctx.out)
+    print(footer, file=ctx.out)
+    return EXIT_OK
+
+
+def _marked(n: int) -> str:
+    return ngettext("Marked {n} notification read.", "Marked {n} notifications read.", n).format(
+        n=n
+    )
+
+
+def cmd_read(ctx: Context) -> int:
+    args = ctx.args
+    if args.all == bool(args.ids):
+        raise ConfigError(_("Give notification ids, or --all (not both)."))
+    with ctx.open_client() as client:
+        if args.all:
+            print(_marked(client.mark_all_read()), file=ctx.out)
+            return EXIT_OK
+        failures: list[TraynotifyError] = []
+        marked = 0
+        for note_id in dict.fromkeys(args.ids):
+            try:
+                client.mark_read(note_id)
+                marked += 1
+            except (NotFoundError, InvalidRequestError) as exc:
+                failures.append(exc)
+                print(f"traynotify: {note_id}: {one_line(str(exc))}", file=ctx.err)
+        print(_marked(marked), file=ctx.out)
+    return exit_code_for(failures[0]) if failures else EXIT_OK
