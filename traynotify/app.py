@@ -18,13 +18,13 @@ from .api import Client
 from .autostart import Mechanism, launch_command, os_error
 from .browser import open_url
 from .config import Settings, key_from_env
+from .core.poller import Poller, PollerConfig
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
 from .instance import Instance, send
 from .links import safe_link
 from .menu import Action
 from .paths import state_dir
-from .poller import Poller, PollerConfig
 from .seen import SeenStore
 from .text import one_line
 from .toasts import Toast
