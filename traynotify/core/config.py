@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError, CredentialError
-from .i18n import _
-from .models import KNOWN_TYPES
+from ..api.models import KNOWN_TYPES
+from ..errors import ConfigError, CredentialError
+from ..i18n import _
 
 DEFAULT_API_URL = "https://llm.bytespike.ai"
 DEFAULT_CONSOLE_URL = "https://console.bytespike.ai"
