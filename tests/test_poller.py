@@ -578,3 +578,51 @@ def test_case5_retry_after_never_polls_sooner_than_the_interval(h: Harness) -> N
     )
     assert h.turn() == pytest.approx(MAX_DELAY)
     assert h.turn() == pytest.approx(INTERVAL)  # recovered
+
+
+def test_a_deep_click_read_elsewhere_during_a_poll_keeps_the_badge_right(h: Harness) -> None:
+    """Below the menu's rows (a pop-up's "Mark read", a menu drawn a moment ago), the
+    user reads an old notification while it is also read in the console, and a poll
+    is on its way: the badge still counts what the server has unread."""
+    h.turn()
+    for i in range(10):
+        add(h.server, f"Newer {i}")
+    h.poller.refresh()
+    h.turn()  # 13 unread, 5001 is 11th: below the rows a probe re-fetches
+    assert h.ids[10] == 5001
+    h.clock.advance(h.poller.step())
+    held = h.server.hold(LIST, page_size="1")
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.poller.mark_read(5001)
+    h.server.store.mark_read("alice", 5001)  # read in the console at the same time
+    add(h.server, "Arrived meanwhile")
+    held.release()
+    worker.join(10)
+    assert h.server.store.unread_count("alice") == 13
+    assert (h.state.count, len(h.ids)) == (13, 13)
+    h.turn()
+    assert (h.state.count, len(h.ids)) == (13, 13)
+
+
+def test_a_click_on_an_old_one_already_read_elsewhere_keeps_the_badge_right(
+    h: Harness,
+) -> None:
+    """An old notification is read in the console; the app's list still holds it
+    (unknown which row went) when the user marks it read from its pop-up: the
+    badge is right once that read is confirmed, not an interval later."""
+    h.turn()
+    for i in range(10):
+        add(h.server, f"Newer {i}")
+    h.poller.refresh()
+    h.turn()
+    h.server.store.mark_read("alice", 5001)  # deep down, read in the console
+    add(h.server, "Newest")  # the probe sees a change, but not which deep row went
+    h.turn()
+    assert 5001 in h.ids  # it cannot know yet
+    h.poller.mark_read(5001)  # the pop-up's "Mark read"
+    h.poller.step()  # the read is confirmed...
+    h.poller.step()  # ...and no time has passed
+    assert h.server.store.unread_count("alice") == 13
+    assert (h.state.count, len(h.ids)) == (13, 13)

@@ -372,6 +372,11 @@ class Poller:
             self._refused(message, exc)
             return
         self._pending.discard(note.id)
+        if self._known is not None and self._known.stale:
+            # It may have been one of the rows read elsewhere that the count no
+            # longer includes: walk the list at once rather than guess the badge.
+            self._need_full = True
+            self._next_at = self._clock.monotonic()
         self._forget({note.id})
         self._show()
 
@@ -486,8 +491,11 @@ class Poller:
             size = prefix_size(known.total, probe.total, self.config.menu_length)
             top = self._call(lambda c: c.list(unread=True, page_size=size), client)
             merged = merge_prefix(known, top.items, top.total)
-            if merged is not None:
+            below = {n.id for n in merged.items[len(top.items) :]} if merged else set()
+            if merged is not None and not (merged.stale and self._pending & below):
                 return merged
+            # else: a read asked for here sits among rows that may be read already
+            # (unknown which); only the whole list tells the badge what is unread.
         return self._walk(client)
 
     def _walk(self, client: Client) -> Snapshot:
