@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,7 +239,7 @@ class Bus:
         self.call(message, future.set_result)
         try:
             reply = future.result(timeout)
-        except TimeoutError:
+        except (TimeoutError, FutureTimeout):  # one class from 3.11 on; two on 3.10
             raise BusError("no answer on the session D-Bus") from None
         return reply_body(reply)
 
