@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from jeepney.io.blocking import open_dbus_connection
 
-from traynotify.desktop.dbus import Bus, BusError, bus_call
+from traynotify.desktop.dbus import PROPERTIES, Bus, BusError, Interface, Property, bus_call
 
 from .sni import private_bus
 
@@ -30,3 +30,27 @@ def test_a_peer_that_never_answers_is_one_clear_error(bus_address: str) -> None:
     finally:
         bus.close()
         silent.close()
+
+
+def test_a_property_call_with_wrong_arguments_is_refused_without_a_traceback(
+    bus_address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any local program may call the icon's Properties methods with arguments
+    of any type: it gets InvalidArgs, and the app's log stays clean."""
+    app = Bus.connect(bus_address)
+    app.export("/Item", Interface("org.example.Item", properties={"Id": Property("s", str)}))
+    peer = Bus.connect(bus_address)
+    try:
+        for sig, body in [("ass", (["org.example.Item"], "Id")), ("ai", ([1],))]:
+            member = "Get" if sig == "ass" else "GetAll"
+            call = bus_call(app.unique_name, "/Item", PROPERTIES, member, sig, body)
+            with pytest.raises(BusError, match="InvalidArgs"):
+                peer.call_sync(call, timeout=5)
+        call = bus_call(
+            app.unique_name, "/Item", PROPERTIES, "Get", "ss", ("org.example.Item", "Id")
+        )
+        assert peer.call_sync(call, timeout=5) == (("s", ""),)  # and it still answers
+    finally:
+        peer.close()
+        app.close()
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -345,6 +345,9 @@ class Bus:
         if iface_name == PEER and member == "Ping":
             return "", ()
         if iface_name == PROPERTIES:
+            wanted = {"Get": "ss", "GetAll": "s"}.get(member)
+            if wanted is not None and sig != wanted:
+                raise MethodError(INVALID_ARGS, f"{member} takes ({wanted}), not ({sig})")
             return self._properties(interfaces, member, args)
         if iface_name is None:  # the spec allows calls without an interface
             found = [i for i in interfaces.values() if member in i.methods]
