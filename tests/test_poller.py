@@ -626,3 +626,47 @@ def test_a_click_on_an_old_one_already_read_elsewhere_keeps_the_badge_right(
     h.poller.step()  # ...and no time has passed
     assert h.server.store.unread_count("alice") == 13
     assert (h.state.count, len(h.ids)) == (13, 13)
+
+
+def test_a_tray_that_fails_to_draw_loses_no_pop_up(h: Harness) -> None:
+    """The icon fails to update (a display hiccup) just as news arrives: the pop-up
+    still shows, once, and polling keeps its pace."""
+    h.turn()
+    h.toasts.clear()
+
+    def broken(state: TrayState) -> None:
+        raise RuntimeError("the display went away")
+
+    h.poller._publish = broken
+    add(h.server, "While the icon was broken")
+    h.turn()
+    assert [t.title for t in h.toasts] == ["While the icon was broken"]
+    h.poller._publish = h.published
+    requests = len(h.server.requests())
+    assert h.poller.step() == pytest.approx(INTERVAL)  # no poll before its time
+    assert len(h.server.requests()) == requests
+    h.turn()
+    assert [t.title for t in h.toasts] == ["While the icon was broken"]
+    assert h.states[-1].count == 4  # the icon caught up at the next poll
+
+
+def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
+    """Whatever goes wrong inside a poll, the next one waits for the interval
+    instead of following at once (again and again, if the error stays)."""
+    h.turn()
+    real_add = h.poller._seen.add
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    h.poller._seen.add = broken  # type: ignore[method-assign]
+    add(h.server, "Trips the bug")
+    h.clock.advance(h.poller.step())
+    with pytest.raises(RuntimeError):
+        h.poller.step()
+    requests = len(h.server.requests())
+    h.poller.step()  # the owner thread's next turn, at once
+    assert len(h.server.requests()) == requests
+    h.poller._seen.add = real_add  # type: ignore[method-assign]
+    h.turn()
+    assert [t.title for t in h.toasts][-1] == "Trips the bug"
