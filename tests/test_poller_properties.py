@@ -203,6 +203,7 @@ class Account(RuleBasedStateMachine):
             return
         note = items[pick % len(items)]
         self.server.clear_faults()
+        unread_before = set(self.unread())
         held = self.server.hold(f"/{note.id}/mark-read")
         self.h.poller.mark_read(note.id)
         self.clicked.add(note.id)
@@ -219,6 +220,7 @@ class Account(RuleBasedStateMachine):
         held.release()
         worker.join(10)
         assert not worker.is_alive(), "the poller hung"
+        self.check_toasts(unread_before)  # what the turn showed (a mark all queued before)
         self.turn()
 
     @rule()
