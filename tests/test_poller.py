@@ -578,3 +578,95 @@ def test_case5_retry_after_never_polls_sooner_than_the_interval(h: Harness) -> N
     )
     assert h.turn() == pytest.approx(MAX_DELAY)
     assert h.turn() == pytest.approx(INTERVAL)  # recovered
+
+
+def test_a_deep_click_read_elsewhere_during_a_poll_keeps_the_badge_right(h: Harness) -> None:
+    """Below the menu's rows (a pop-up's "Mark read", a menu drawn a moment ago), the
+    user reads an old notification while it is also read in the console, and a poll
+    is on its way: the badge still counts what the server has unread."""
+    h.turn()
+    for i in range(10):
+        add(h.server, f"Newer {i}")
+    h.poller.refresh()
+    h.turn()  # 13 unread, 5001 is 11th: below the rows a probe re-fetches
+    assert h.ids[10] == 5001
+    h.clock.advance(h.poller.step())
+    held = h.server.hold(LIST, page_size="1")
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.poller.mark_read(5001)
+    h.server.store.mark_read("alice", 5001)  # read in the console at the same time
+    add(h.server, "Arrived meanwhile")
+    held.release()
+    worker.join(10)
+    assert h.server.store.unread_count("alice") == 13
+    assert (h.state.count, len(h.ids)) == (13, 13)
+    h.turn()
+    assert (h.state.count, len(h.ids)) == (13, 13)
+
+
+def test_a_click_on_an_old_one_already_read_elsewhere_keeps_the_badge_right(
+    h: Harness,
+) -> None:
+    """An old notification is read in the console; the app's list still holds it
+    (unknown which row went) when the user marks it read from its pop-up: the
+    badge is right once that read is confirmed, not an interval later."""
+    h.turn()
+    for i in range(10):
+        add(h.server, f"Newer {i}")
+    h.poller.refresh()
+    h.turn()
+    h.server.store.mark_read("alice", 5001)  # deep down, read in the console
+    add(h.server, "Newest")  # the probe sees a change, but not which deep row went
+    h.turn()
+    assert 5001 in h.ids  # it cannot know yet
+    h.poller.mark_read(5001)  # the pop-up's "Mark read"
+    h.poller.step()  # the read is confirmed...
+    h.poller.step()  # ...and no time has passed
+    assert h.server.store.unread_count("alice") == 13
+    assert (h.state.count, len(h.ids)) == (13, 13)
+
+
+def test_a_tray_that_fails_to_draw_loses_no_pop_up(h: Harness) -> None:
+    """The icon fails to update (a display hiccup) just as news arrives: the pop-up
+    still shows, once, and polling keeps its pace."""
+    h.turn()
+    h.toasts.clear()
+
+    def broken(state: TrayState) -> None:
+        raise RuntimeError("the display went away")
+
+    h.poller._publish = broken
+    add(h.server, "While the icon was broken")
+    h.turn()
+    assert [t.title for t in h.toasts] == ["While the icon was broken"]
+    h.poller._publish = h.published
+    requests = len(h.server.requests())
+    assert h.poller.step() == pytest.approx(INTERVAL)  # no poll before its time
+    assert len(h.server.requests()) == requests
+    h.turn()
+    assert [t.title for t in h.toasts] == ["While the icon was broken"]
+    assert h.states[-1].count == 4  # the icon caught up at the next poll
+
+
+def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
+    """Whatever goes wrong inside a poll, the next one waits for the interval
+    instead of following at once (again and again, if the error stays)."""
+    h.turn()
+    real_add = h.poller._seen.add
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    h.poller._seen.add = broken  # type: ignore[method-assign]
+    add(h.server, "Trips the bug")
+    h.clock.advance(h.poller.step())
+    with pytest.raises(RuntimeError):
+        h.poller.step()
+    requests = len(h.server.requests())
+    h.poller.step()  # the owner thread's next turn, at once
+    assert len(h.server.requests()) == requests
+    h.poller._seen.add = real_add  # type: ignore[method-assign]
+    h.turn()
+    assert [t.title for t in h.toasts][-1] == "Trips the bug"

@@ -21,7 +21,7 @@ from traynotify.core.state import Status
 from traynotify.devserver import ContractServer, Fault
 
 from .conftest import seeded_store
-from .test_poller import Harness
+from .test_poller import LIST, Harness
 
 MENU = 10
 SUMMARY = re.compile(r"^(?:You have )?(\d+) (?:new|unread) notifications?$")
@@ -74,6 +74,10 @@ class Account(RuleBasedStateMachine):
             summary = SUMMARY.match(toast.title)
             if summary:
                 assert int(summary.group(1)) >= len(unread_now - self.announced)
+                if not toast.title.startswith("You have"):  # "N new": none of them old
+                    named = {int(i) for i in re.findall(r"#(\d+)", toast.body)}
+                    assert named <= candidates, f"summarised again: {named - candidates}"
+                    assert int(summary.group(1)) <= len(candidates), (toast, candidates)
                 self.announced |= candidates
             also = ALSO.match(toast.title)
             if also:
@@ -158,6 +162,66 @@ class Account(RuleBasedStateMachine):
         worker.join(10)
         self.check_toasts(unread_before)
         self.check_state()
+
+    @rule(pick=st.integers(0, MENU - 1), elsewhere=st.booleans(), k=st.integers(0, 2))
+    def click_while_a_poll_is_on_its_way(self, pick: int, elsewhere: bool, k: int) -> None:
+        """The answer to a poll that left before the click must not bring the item back."""
+        items = self.h.state.items[:MENU]
+        if self.h.state.status is not Status.OK or not items:
+            return
+        note = items[pick % len(items)]
+        self.server.clear_faults()
+        unread_before = set(self.unread())
+        self.h.clock.advance(self.h.poller.step())  # the next poll is due
+        published = len(self.h.states)
+        held = self.server.hold(LIST)
+        worker = threading.Thread(target=self.h.poller.step)
+        worker.start()
+        while worker.is_alive() and not held.arrived.wait(0.01):
+            pass
+        self.h.poller.mark_read(note.id)
+        self.clicked.add(note.id)
+        if elsewhere:  # the same one read in the console too, before the poll's answer
+            self.server.store.mark_read("alice", note.id)
+            self.read_elsewhere.add(note.id)
+        self.new(k)
+        held.release()
+        worker.join(10)
+        assert not worker.is_alive(), "the poller hung"
+        for state in self.h.states[published:]:
+            assert note.id not in {n.id for n in state.items}, "a click was undone"
+        self.check_toasts(unread_before)
+        self.check_state()
+
+    @rule(pick=st.integers(0, MENU - 1), everything=st.booleans(), k=st.integers(0, 2))
+    def read_elsewhere_while_a_click_is_on_its_way(
+        self, pick: int, everything: bool, k: int
+    ) -> None:
+        """The console reads it (or everything) while the app's own read is in flight."""
+        items = self.h.state.items[:MENU]
+        if self.h.state.status is not Status.OK or not items:
+            return
+        note = items[pick % len(items)]
+        self.server.clear_faults()
+        unread_before = set(self.unread())
+        held = self.server.hold(f"/{note.id}/mark-read")
+        self.h.poller.mark_read(note.id)
+        self.clicked.add(note.id)
+        worker = threading.Thread(target=self.h.poller.step)
+        worker.start()
+        while worker.is_alive() and not held.arrived.wait(0.01):
+            pass
+        if everything:
+            self.mark_all_elsewhere()
+        else:
+            self.server.store.mark_read("alice", note.id)
+            self.read_elsewhere.add(note.id)
+        self.new(k)
+        held.release()
+        worker.join(10)
+        assert not worker.is_alive(), "the poller hung"
+        self.check_toasts(unread_before)  # what the turn showed (a mark all queued before)
+        self.turn()
 
     @rule()
     def refresh(self) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from traynotify.api.models import Notification
 from traynotify.core.badge import Look
-from traynotify.core.menu import Action, build_menu
+from traynotify.core.menu import Action, Entry, build_menu
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.choose import Probe, choose
 from traynotify.desktop.icons import render_icon
 from traynotify.desktop.notify.freedesktop import action_for, actions_for, body_text
-from traynotify.desktop.tray.dbusmenu import Ids, entry_props, rows_for
+from traynotify.desktop.tray.dbusmenu import DBusMenu, Ids, entry_props, rows_for
 from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
@@ -161,3 +162,46 @@ def test_markup_escape_matches_html_escape(text: str) -> None:
 
     assert escape(text) == html.escape(text, quote=False)
     assert escape(text, quote=True) == html.escape(text, quote=True)
+
+
+class _Bus:
+    """The edge a menu talks to: it only exports itself and emits signals."""
+
+    def export(self, path: str, *interfaces: object) -> None:
+        pass
+
+    def emit(self, *signal: object) -> None:
+        pass
+
+
+def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> None:
+    """The host asks for the menu (AboutToShow, on the D-Bus thread) at the moment
+    the poller publishes the state that drops a clicked row: the menu must end on
+    the newer state, never on the one the click already left behind."""
+    before = TrayState(status=Status.OK, count=2, items=(note(7, "A"), note(5, "B", 2)))
+    after = TrayState(status=Status.OK, count=1, items=(note(5, "B", 2),))
+    current = [before]
+    host_read, go = threading.Event(), threading.Event()
+
+    def entries() -> list[Entry]:
+        state = current[0]
+        if threading.current_thread().name == "host":
+            host_read.set()
+            go.wait(10)  # the host's rebuild is slow: the poller's overtakes it
+        return build_menu(state, NOW)
+
+    menu = DBusMenu(_Bus(), entries, lambda action: None)  # type: ignore[arg-type]
+    host = threading.Thread(target=menu.about_to_show, args=(0,), name="host")
+    host.start()
+    assert host_read.wait(10)
+    current[0] = after  # the poller publishes the state after the click...
+    poller = threading.Thread(target=menu.refresh, name="poller")
+    poller.start()
+    poller.join(0.5)  # ...and rebuilds (or waits for the host's rebuild to finish)
+    go.set()
+    host.join(10)
+    poller.join(10)
+    _revision, (_root, _props, children) = menu.get_layout(0, -1, [])
+    labels = [dict(child[1][1]).get("label", ("s", ""))[1] for child in children]
+    assert not any(label.startswith("A") for label in labels), labels
+    assert any(label.startswith("B") for label in labels), labels

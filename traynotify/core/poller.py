@@ -275,6 +275,7 @@ class Poller:
         if self._clock.monotonic() >= self._next_at:
             started = self._clock.monotonic()  # cadence runs start to start
             self._refresh = False
+            self._next_at = started + self.config.interval  # kept if the poll fails oddly
             self._next_at = started + self._poll()
             self.polls += 1
             if self._refresh:  # "Refresh now" while the poll was on its way
@@ -334,7 +335,16 @@ class Poller:
         state = dataclasses.replace(self.state, **changes)  # type: ignore[arg-type]
         if state != self.state:
             self.state = state
-            self._publish(state)
+            try:
+                self._publish(state)
+            except Exception:  # the icon failed to draw: the pop-ups must still show
+                log.exception("Could not show the tray state.")
+
+    def _pop_up(self, toast: Toast) -> None:
+        try:
+            self._toast(toast)
+        except Exception:  # one failed pop-up must not cost the others
+            log.exception("Could not show a pop-up.")
 
     def _show(self, **changes: object) -> None:
         """Publish the known list through the pending reads (no toasts)."""
@@ -372,6 +382,11 @@ class Poller:
             self._refused(message, exc)
             return
         self._pending.discard(note.id)
+        if self._known is not None and self._known.stale:
+            # It may have been one of the rows read elsewhere that the count no
+            # longer includes: walk the list at once rather than guess the badge.
+            self._need_full = True
+            self._next_at = self._clock.monotonic()
         self._forget({note.id})
         self._show()
 
@@ -413,11 +428,11 @@ class Poller:
             self._seen.add(n.id for n in found)
         toast = also_marked_toast(found, extra - len(found))
         self._set(notice=toast.title)
-        self._toast(toast)
+        self._pop_up(toast)
 
     def _refused(self, message: str, exc: TraynotifyError) -> None:
         self._show(notice=message)
-        self._toast(Toast(_("traynotify"), message))
+        self._pop_up(Toast(_("traynotify"), message))
         if isinstance(exc, AuthenticationError) and self._client is not None:
             self._rejected_key = self._client_key
             self._signed_out(one_line(str(exc)))
@@ -486,8 +501,11 @@ class Poller:
             size = prefix_size(known.total, probe.total, self.config.menu_length)
             top = self._call(lambda c: c.list(unread=True, page_size=size), client)
             merged = merge_prefix(known, top.items, top.total)
-            if merged is not None:
+            below = {n.id for n in merged.items[len(top.items) :]} if merged else set()
+            if merged is not None and not (merged.stale and self._pending & below):
                 return merged
+            # else: a read asked for here sits among rows that may be read already
+            # (unknown which); only the whole list tells the badge what is unread.
         return self._walk(client)
 
     def _walk(self, client: Client) -> Snapshot:
@@ -534,7 +552,7 @@ class Poller:
             updated_at=datetime.now(timezone.utc),
         )
         for toast in out.toasts:
-            self._toast(toast)
+            self._pop_up(toast)
 
     def _signed_out(self, problem: str) -> None:
         self._known = None

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,7 +239,7 @@ class Bus:
         self.call(message, future.set_result)
         try:
             reply = future.result(timeout)
-        except TimeoutError:
+        except (TimeoutError, FutureTimeout):  # one class from 3.11 on; two on 3.10
             raise BusError("no answer on the session D-Bus") from None
         return reply_body(reply)
 
@@ -344,6 +345,9 @@ class Bus:
         if iface_name == PEER and member == "Ping":
             return "", ()
         if iface_name == PROPERTIES:
+            wanted = {"Get": "ss", "GetAll": "s"}.get(member)
+            if wanted is not None and sig != wanted:
+                raise MethodError(INVALID_ARGS, f"{member} takes ({wanted}), not ({sig})")
             return self._properties(interfaces, member, args)
         if iface_name is None:  # the spec allows calls without an interface
             found = [i for i in interfaces.values() if member in i.methods]

@@ -144,9 +144,15 @@ class DBusMenu:
 
     # -- the model --------------------------------------------------------------------
     def refresh(self, announce: bool = True) -> bool:
-        """Rebuild the rows; if they changed, bump the revision (and tell the host)."""
-        rows = rows_for(self._entries(), self._ids)
+        """Rebuild the rows; if they changed, bump the revision (and tell the host).
+
+        Called on the poller's thread (a new state) and the bus thread (the host
+        opens the menu): the rows are read and set under one lock, so a rebuild
+        from an older state cannot land after a newer one (a clicked row would
+        come back), and two rebuilds never hand out the same id.
+        """
         with self._lock:
+            rows = rows_for(self._entries(), self._ids)
             if rows == self._rows:
                 return False
             self._rows = rows
