@@ -4,7 +4,8 @@ The running app holds an OS lock on ``instance.lock`` (released by the OS when t
 process ends, however it ends, so a crash leaves nothing that blocks the next start).
 
 It listens for requests from other traynotify processes of the same user (a second
-start, ``login``, ``logout``):
+start, ``login``, ``logout``, and ``count``, ``watch``, ``open`` and ``read --all``,
+which read the tray's state or act through it instead of asking the server):
 
 - On Linux and macOS, on a Unix socket in the user-only (0700) state folder, so the
   OS itself turns every other account away.
@@ -44,11 +45,16 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "instance.lock"
 INFO_NAME = "instance.json"
 SOCKET_NAME = "instance.sock"
-COMMANDS = frozenset({"activate", "key-changed"})
+COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all"})
+"""activate (a second start), key-changed (login, logout); for status bars and scripts:
+state (the last published state, see :mod:`traynotify.core.bar`), open (the console's
+notifications page) and read-all (mark all read through the poller)."""
 TIMEOUT = 2.0
 """Seconds a connection may take to send its request, and a sender waits for the answer."""
 MAX_MESSAGE = 4096
 """Longest request line, in bytes; longer ones are refused unread."""
+MAX_ANSWER = 65536
+"""Longest answer line a sender reads, in bytes (a ``state`` answer carries titles)."""
 MAX_CONNECTIONS = 16
 """Connections served at once; more are closed at once (each lasts at most TIMEOUT)."""
 #: Longest path bind() takes for a Unix socket (104 on macOS, 108 on Linux), with room.
@@ -249,25 +255,25 @@ def _same_user(conn: socket.socket) -> bool:
     return bool(uid == os.geteuid())
 
 
-def _read_message(conn: socket.socket, deadline: float) -> dict[str, Any]:
-    """One JSON object on one line, within MAX_MESSAGE bytes and before ``deadline``."""
+def _read_message(conn: socket.socket, deadline: float, limit: int = MAX_MESSAGE) -> dict[str, Any]:
+    """One JSON object on one line, within ``limit`` bytes and before ``deadline``."""
     data = b""
     while b"\n" not in data:
-        if len(data) > MAX_MESSAGE:
+        if len(data) > limit:
             raise BadRequest("too long")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BadRequest("too slow")
         conn.settimeout(remaining)
         try:
-            chunk = conn.recv(1024)
+            chunk = conn.recv(4096)
         except TimeoutError:
             raise BadRequest("too slow") from None
         if not chunk:
             break
         data += chunk
     line = data.split(b"\n", 1)[0]
-    if len(line) > MAX_MESSAGE:
+    if len(line) > limit:
         raise BadRequest("too long")
     try:
         message = json.loads(line.decode("utf-8"))
@@ -296,7 +302,7 @@ def request(folder: Path, command: str, timeout: float = TIMEOUT) -> dict[str, A
             conn = socket.create_connection(("127.0.0.1", int(info["port"])), timeout=timeout)
         with conn:
             conn.sendall(json.dumps(message).encode("utf-8") + b"\n")
-            answer = _read_message(conn, time.monotonic() + timeout)
+            answer = _read_message(conn, time.monotonic() + timeout, MAX_ANSWER)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, BadRequest):
         return None
     return answer
