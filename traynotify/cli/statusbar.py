@@ -62,6 +62,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     watch.set_defaults(handler=cmd_watch)
 
     opener = sub.add_parser("open", parents=[common], help="open the console's notifications page")
+    opener.add_argument(
+        "--direct", action="store_true", help="open it from here even when the tray app runs"
+    )
     opener.set_defaults(handler=cmd_open)
 
 
@@ -151,7 +154,7 @@ def _count_from_server(ctx: Context) -> BarState:
 
 
 def cmd_open(ctx: Context) -> int:
-    if ctx.ask_running_app("open") is not None:
+    if not ctx.args.direct and ctx.ask_running_app("open") is not None:
         return EXIT_OK
     from ..browser import open_url
     from ..errors import ConfigError
