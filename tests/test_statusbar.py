@@ -332,7 +332,7 @@ class Stand:
 
 
 def fresh(count: int, interval: float = 60.0) -> BarState:
-    return BarState("fresh", count=count, interval=interval)
+    return BarState("fresh", unread=count, interval=interval)
 
 
 @pytest.fixture
@@ -353,7 +353,7 @@ def test_watch_prints_once_at_start_and_once_per_change(stand: Stand) -> None:
     stand.tray = fresh(4)
     watch.turn()
     watch.turn()
-    stand.tray = BarState("offline", count=4, problem="down", interval=60)
+    stand.tray = BarState("offline", unread=4, problem="down", interval=60)
     watch.turn()
     assert out.getvalue() == "3\n4\n4 (offline)\n"
     assert stand.starts == 0  # a tray answered every time: no poller of its own
@@ -467,7 +467,7 @@ def test_own_poller_publishes_what_the_bar_shows_and_shows_no_popups(
     own.poller.step()
     assert own.own.latest() == BarState(
         "fresh",
-        count=3,
+        unread=3,
         titles=("Payment received · $25.00", "Balance low", "Mei joined"),
         interval=60.0,
     )
@@ -542,3 +542,95 @@ def test_watch_ends_quietly_when_the_bar_goes_away(env: dict[str, str]) -> None:
     assert proc.stderr is not None
     with proc.stderr:
         assert proc.stderr.read() == ""
+
+
+# -- the quick path: a plain count beside a tray, before the rest is loaded ----------------
+
+
+@pytest.mark.parametrize(
+    "argv", [["count"], ["count", "--format", "json"], ["count", "--format=waybar"]]
+)
+def test_the_quick_path_says_what_the_full_command_says(
+    argv: list[str], env: dict[str, str], tray: FakeTray
+) -> None:
+    from traynotify.cli.main import main as full
+    from traynotify.cli.quick import count_from_tray
+
+    quick_out = io.StringIO()
+    assert count_from_tray(argv, env, quick_out) == 0
+    full_out = io.StringIO()
+    assert full(argv, env=env, out=full_out, err=io.StringIO()) == 0
+    assert quick_out.getvalue() == full_out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("argv", "state", "file"),
+    [
+        (["count", "--direct"], None, ""),
+        (["count", "--api-url", "http://127.0.0.1:1"], None, ""),
+        (["count", "--format", "xml"], None, ""),
+        (["count", "--debug"], None, ""),
+        (["count"], TrayState(status=Status.OFFLINE, count=7, stale=True), ""),  # warns
+        (["count", "--format", "json"], TrayState(status=Status.SIGNED_OUT), ""),
+        (["count"], TrayState(), ""),
+        (["count"], None, 'api_url = "http://127.0.0.1:1"\n'),
+        (["count"], None, "interval = [\n"),
+        (["count"], None, "language = 7\n"),
+    ],
+)
+def test_the_quick_path_leaves_everything_else_to_the_full_command(
+    argv: list[str],
+    state: TrayState | None,
+    file: str,
+    server: ContractServer,
+    tray: FakeTray,
+    own_home: Path,
+) -> None:
+    from traynotify.cli.quick import count_from_tray
+
+    if state is not None:
+        tray.state = state
+    if file:
+        (own_home / "config" / "traynotify").mkdir(parents=True)
+        (own_home / "config" / "traynotify" / "config.toml").write_text(file)
+    env = {"BYTESPIKE_API_KEY": KEY} if "api_url" in file else {"BYTESPIKE_API_URL": server.url}
+    out = io.StringIO()
+    assert count_from_tray(argv, env, out) is None
+    assert out.getvalue() == ""
+
+
+def test_the_quick_path_reads_the_url_and_language_of_the_settings_file(
+    server: ContractServer, tray: FakeTray, own_home: Path
+) -> None:
+    from traynotify.cli.quick import count_from_tray
+
+    (own_home / "config" / "traynotify").mkdir(parents=True)
+    (own_home / "config" / "traynotify" / "config.toml").write_text(
+        f'api_url = "{server.url}"\nlanguage = "zh_CN"\ninterval = 30\n'
+    )
+    out = io.StringIO()
+    assert count_from_tray(["count", "--format", "waybar"], {}, out) == 0
+    assert json.loads(out.getvalue())["tooltip"].startswith("traynotify：7 条未读")
+
+
+def test_a_plain_count_beside_a_tray_loads_neither_parser_nor_settings(
+    env: dict[str, str], tray: FakeTray
+) -> None:
+    import os
+
+    probe = (
+        "import sys\n"
+        "from traynotify.cli import main\n"
+        "code = main(['count'])\n"
+        "print(sorted(m for m in ('argparse', 'platformdirs', 'traynotify.cli.main', "
+        "'traynotify.config', 'dataclasses') if m in sys.modules))\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (result.returncode, result.stdout) == (0, "7\n[]\n"), result.stderr

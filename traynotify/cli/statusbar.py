@@ -119,7 +119,7 @@ def cmd_count(ctx: Context) -> int:
 
 
 def _count_line(bar: BarState, fmt: Format, source: str) -> str:
-    return str(bar.count) if fmt == "text" else render(bar, fmt, source)
+    return str(bar.unread) if fmt == "text" else render(bar, fmt, source)
 
 
 def _print_tray_count(ctx: Context, bar: BarState, fmt: Format) -> int:
@@ -144,7 +144,7 @@ def _count_from_server(ctx: Context) -> BarState:
     items = sorted(page.items, key=newest_first, reverse=True)
     return BarState(
         "fresh",
-        count=page.total,
+        unread=page.total,
         titles=tuple(one_line(n.title, 80) for n in items[:TITLES]),
         interval=ctx.settings.interval,
     )

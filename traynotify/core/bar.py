@@ -4,18 +4,21 @@ The running tray app answers ``state`` on its instance channel with :func:`to_wi
 of its last published state; ``traynotify count`` and ``traynotify watch`` read it
 back with :func:`from_wire` (another process's answer: checked, never trusted) and
 print it with :func:`render`. Pure functions: no clock, network or threads.
+
+It loads little (no dataclasses, no tray state at import): a status bar runs
+``traynotify count`` every few seconds, and its start-up is most of its cost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from ..badge import badge_text
 from ..i18n import _
-from ..state import Status, TrayState
 from ..text import one_line, to_json_text
+
+if TYPE_CHECKING:
+    from ..state import TrayState
 
 Freshness = Literal["fresh", "stale", "offline", "signed-out", "starting"]
 FRESHNESS: tuple[Freshness, ...] = ("fresh", "stale", "offline", "signed-out", "starting")
@@ -27,15 +30,14 @@ TITLE_LENGTH = 80
 MAX_COUNT = 10**9
 
 
-@dataclass(frozen=True)
-class BarState:
+class BarState(NamedTuple):
     """The part of the tray's state a status bar shows."""
 
     freshness: Freshness
     """fresh: the server's answer of the last poll; stale: the server failed since (the
     count is from before); offline: the server could not be reached since; signed-out:
     no key, or it was rejected; starting: no answer yet."""
-    count: int = 0
+    unread: int = 0
     """Unread count (the last one known when stale or offline; 0 when signed out)."""
     titles: tuple[str, ...] = ()
     """Newest unread titles, newest first, one line each."""
@@ -47,6 +49,8 @@ class BarState:
 
 def bar_state(state: TrayState, interval: float) -> BarState:
     """The bar's view of a tray state."""
+    from ..state import Status
+
     freshness: Freshness
     if state.status is Status.SIGNED_OUT:
         return BarState(
@@ -62,7 +66,7 @@ def bar_state(state: TrayState, interval: float) -> BarState:
         freshness = "fresh"
     return BarState(
         freshness,
-        count=state.count,
+        unread=state.count,
         titles=tuple(one_line(n.title, TITLE_LENGTH) for n in state.items[:TITLES]),
         problem=None if freshness == "fresh" else one_line(state.problem or "", 120) or None,
         interval=interval,
@@ -73,7 +77,7 @@ def to_wire(bar: BarState) -> dict[str, Any]:
     """The ``state`` answer of the instance channel (plain JSON, nothing secret)."""
     return {
         "freshness": bar.freshness,
-        "count": bar.count,
+        "count": bar.unread,
         "titles": list(bar.titles),
         "problem": bar.problem,
         "interval": bar.interval,
@@ -100,11 +104,16 @@ def from_wire(data: object) -> BarState | None:
         return None
     return BarState(
         freshness,
-        count=count,
+        unread=count,
         titles=tuple(one_line(t, TITLE_LENGTH) for t in titles[:TITLES]),
         problem=one_line(problem, 120) if problem else None,
         interval=float(interval),
     )
+
+
+def _badge(count: int) -> str:
+    """The icon's badge text (:func:`traynotify.badge.badge_text`), "0" for none."""
+    return str(count) if count <= 99 else "99+"
 
 
 def _markup(text: str) -> str:
@@ -120,7 +129,7 @@ def headline(bar: BarState) -> str:
         )
     if bar.freshness == "starting":
         return _("traynotify: connecting…")
-    text = _("traynotify: {n} unread").format(n=bar.count)
+    text = _("traynotify: {n} unread").format(n=bar.unread)
     why = f" ({bar.problem})" if bar.problem else ""
     if bar.freshness == "offline":
         text += " · " + _("offline, last known count") + why
@@ -134,7 +143,7 @@ def render(bar: BarState, fmt: Format, source: str) -> str:
     if fmt == "json":
         return to_json_text(
             {
-                "count": bar.count,
+                "count": bar.unread,
                 "state": bar.freshness,
                 "titles": list(bar.titles),
                 "problem": bar.problem,
@@ -147,8 +156,8 @@ def render(bar: BarState, fmt: Format, source: str) -> str:
         elif bar.freshness == "starting":
             text = "…"
         else:
-            text = badge_text(bar.count) or "0"
-        unread = "unread" if bar.count else "none"
+            text = _badge(bar.unread)
+        unread = "unread" if bar.unread else "none"
         alt = unread if bar.freshness == "fresh" else bar.freshness
         tooltip = "\n".join([headline(bar), *("• " + t for t in bar.titles)])
         classes = [unread, bar.freshness]
@@ -156,9 +165,9 @@ def render(bar: BarState, fmt: Format, source: str) -> str:
             {"text": text, "alt": alt, "tooltip": _markup(tooltip), "class": classes}
         )
     if bar.freshness == "fresh":
-        return str(bar.count)
+        return str(bar.unread)
     if bar.freshness == "signed-out":
         return _("signed out")
     if bar.freshness == "starting":
         return "…"
-    return f"{bar.count} ({bar.freshness})"
+    return f"{bar.unread} ({bar.freshness})"
