@@ -634,3 +634,23 @@ def test_a_plain_count_beside_a_tray_loads_neither_parser_nor_settings(
         timeout=30,
     )
     assert (result.returncode, result.stdout) == (0, "7\n[]\n"), result.stderr
+
+
+def test_watch_without_a_tray_loads_no_gui(env: dict[str, str]) -> None:
+    import os
+
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "traynotify", "watch", "--interval", "1"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert [proc.stdout.readline(), proc.stdout.readline()] == ["…\n", "3\n"]
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=15)
+    imported = {line.split("|")[-1].strip() for line in err.splitlines()}
+    assert "traynotify.poller" in imported or "traynotify.core.poller" in imported
+    gui = ("pystray", "PIL", "jeepney", "gi", "Xlib", "plyer")
+    assert not {m for m in imported if m.split(".")[0] in gui or m.startswith("traynotify.desktop")}
