@@ -17,7 +17,7 @@ STEPS = [
     ("python itself", "pass"),
     ("httpx", "import httpx"),
     ("Pillow", "import PIL.Image"),
-    ("traynotify core (poller, app, api)", "import traynotify.app, traynotify.poller"),
+    ("traynotify core (poller, app, api)", "import traynotify.app, traynotify.core.poller"),
     ("an httpx.Client (TLS context, CA bundle)", "c = httpx.Client()"),
     ("jeepney: the SNI tray, its menu, D-Bus pop-ups",
      "import traynotify.desktop.tray.sni, traynotify.desktop.notify.freedesktop"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 
 from traynotify.api import Client
-from traynotify.poller import Poller, PollerConfig
+from traynotify.core.poller import Poller, PollerConfig
 from traynotify.seen import SeenStore
 from traynotify.tray import Tray
 

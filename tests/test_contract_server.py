@@ -5,6 +5,7 @@ These talk raw HTTP (not traynotify's client), so the server is checked on its o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -290,3 +291,28 @@ def test_fault_kinds(http: httpx.Client, server: ContractServer) -> None:
     server.inject(Fault("slow", delay=2.0), times=1)
     with pytest.raises(httpx.ReadTimeout):
         http.get(f"{BASE}/unread-count", timeout=0.2)
+
+
+def test_a_held_request_waits_for_release_and_answers_from_the_store_then(
+    server: ContractServer,
+) -> None:
+    held = server.hold("/notifications", unread="true", page_size="1")
+    answers: list[httpx.Response] = []
+
+    def ask() -> None:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as c:
+            answers.append(c.get(BASE, params={"unread": "true", "page_size": "1"}))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    held.wait()
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as c:
+        # other requests are not held, and the hold is used up by the first match
+        assert ok(c.get(f"{BASE}/unread-count")) == {"count": 3}
+        server.store.mark_read("alice", 5001)
+        assert answers == []
+        held.release()
+        asker.join(5)
+        assert ok(c.get(BASE, params={"unread": "true", "page_size": "1"}))["total"] == 2
+    assert ok(answers[0])["total"] == 2
+    assert [n["id"] for n in ok(answers[0])["items"]] == [5003]

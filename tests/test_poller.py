@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from traynotify.api import Client
-from traynotify.devserver import ContractServer, Fault
-from traynotify.poller import Poller, PollerConfig, SystemClock
-from traynotify.schedule import BACKOFF_CAP
-from traynotify.seen import SeenStore
+from traynotify.core.poller import Poller, PollerConfig, SystemClock
+from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
+from traynotify.devserver import ContractServer, Fault, RequestRecord
+from traynotify.schedule import BACKOFF_CAP, MAX_DELAY
+from traynotify.seen import KEEP_IDS, SeenStore
 from traynotify.state import Status, TrayState
 from traynotify.toasts import Toast
 
-from .conftest import KEY
+from .conftest import KEY, T0
 
-COUNT = "/unread-count"
 LIST = "/api/v1/me/notifications"
 INTERVAL = 60.0
 
@@ -53,6 +55,8 @@ class Harness:
         self.clock = FakeClock()
         self.key = key
         self.states: list[TrayState] = []
+        self.server_counts: list[int] = []
+        """The server's unread count at the moment each state was published."""
         self.toasts: list[Toast] = []
         self.seen_path = tmp / "seen.json"
         self.poller = Poller(
@@ -60,15 +64,23 @@ class Harness:
             key_source=lambda: self.key,
             client_factory=lambda key: Client(server.url, key, timeout=0.5),
             seen=SeenStore(self.seen_path, server.url),
-            publish=self.states.append,
+            publish=self.published,
             toast=self.toasts.append,
             clock=self.clock,
             rng=random.Random(4),
         )
 
+    def published(self, state: TrayState) -> None:
+        self.states.append(state)
+        self.server_counts.append(self.server.store.unread_count("alice"))
+
     @property
     def state(self) -> TrayState:
         return self.poller.state
+
+    @property
+    def ids(self) -> list[int]:
+        return [n.id for n in self.state.items]
 
     def turn(self) -> float:
         """Let time pass until the poller is due, then run one turn."""
@@ -78,6 +90,12 @@ class Harness:
 
     def requests(self, suffix: str) -> int:
         return len(self.server.requests(suffix))
+
+    def lists(self) -> list[RequestRecord]:
+        return [r for r in self.server.requests(LIST) if r.path == LIST]
+
+    def probes(self) -> int:
+        return sum(1 for r in self.lists() if r.query.get("page_size") == ["1"])
 
 
 @pytest.fixture
@@ -98,31 +116,41 @@ def h(make: Callable[..., Harness]) -> Harness:
     return make()
 
 
+def add(server: ContractServer, title: str, hours: float | None = None) -> int:
+    """A new notification for alice; ``hours`` after T0 gives it an old created_at."""
+    created = T0 + timedelta(hours=hours) if hours is not None else None
+    return server.store.add("alice", "admin.org.member.add", title, created_at=created).id
+
+
+# -- the ordinary life -------------------------------------------------------------------
+
+
 def test_first_poll_is_within_the_start_jitter(h: Harness) -> None:
     delay = h.poller.step()
     assert 0 <= delay <= 3.0
-    assert h.requests(COUNT) == 0
+    assert h.server.requests() == []
     h.clock.advance(delay)
     h.poller.step()
-    assert h.requests(COUNT) == 1
+    assert len(h.lists()) == 1
 
 
 def test_first_poll_lists_and_shows_one_summary(h: Harness) -> None:
     h.turn()
     assert h.state.status is Status.OK
     assert h.state.count == 3
-    assert [n.id for n in h.state.items] == [5001, 5003, 5004]
+    assert h.ids == [5001, 5003, 5004]
     assert h.toasts == [Toast("You have 3 unread notifications", "Payment received · $25.00")]
 
 
-def test_steady_state_is_one_count_request_per_interval_and_no_list(h: Harness) -> None:
+def test_steady_state_is_one_small_request_per_interval(h: Harness) -> None:
     h.turn()
-    lists = len([r for r in h.server.requests(LIST) if r.path == LIST])
+    first = len(h.server.requests())
     for _ in range(10):
         assert h.turn() == pytest.approx(INTERVAL)
-    assert h.requests(COUNT) == 11
-    assert len([r for r in h.server.requests(LIST) if r.path == LIST]) == lists == 1
-    # and the requests were one interval apart on the poller's clock: nothing in between
+    assert len(h.server.requests()) == first + 10
+    # GET ?unread=true&page_size=1, and once in ten minutes the (one-page) full walk
+    assert h.probes() == 9
+    assert len(h.lists()) == 11
     assert h.poller.polls == 11
 
 
@@ -153,33 +181,28 @@ def test_menu_follows_the_count_down_when_read_elsewhere(h: Harness) -> None:
     h.server.store.mark_read("alice", 5003)
     h.turn()
     assert h.state.count == 2
-    assert [n.id for n in h.state.items] == [5001, 5004]
+    assert h.ids == [5001, 5004]
 
 
-def test_same_count_does_not_refetch_the_list(h: Harness) -> None:
-    h.turn()
-    assert (h.requests(COUNT), h.requests(LIST)) == (1, 1)
-    h.turn()
-    assert (h.requests(COUNT), h.requests(LIST)) == (2, 1)
-
-
-def test_refresh_now_polls_at_once_and_refetches(h: Harness) -> None:
+def test_refresh_now_polls_at_once_and_walks_the_list(h: Harness) -> None:
     h.turn()
     h.poller.refresh()
     assert h.poller.step() == pytest.approx(INTERVAL)
-    assert h.requests(COUNT) == 2
-    assert len([r for r in h.server.requests(LIST) if r.path == LIST]) == 2
+    assert len(h.lists()) == 2
+    assert h.probes() == 0  # a refresh fetches the list itself, not a probe
 
 
-def test_mark_read_drops_the_badge_at_once_then_tells_the_server(h: Harness) -> None:
+def test_mark_read_drops_the_badge_before_the_request_then_tells_the_server(h: Harness) -> None:
     h.turn()
+    published = len(h.states)
     h.poller.mark_read(5003)
-    assert h.state.count == 2  # before any request
-    assert [n.id for n in h.state.items] == [5001, 5004]
-    assert h.server.store.unread_count("alice") == 3
     h.poller.step()
+    drop = h.states[published]
+    assert (drop.count, [n.id for n in drop.items]) == (2, [5001, 5004])
+    assert h.server_counts[published] == 3  # published before the server heard of it
     assert h.server.store.unread_count("alice") == 2
     assert h.requests("/5003/mark-read") == 1
+    assert (h.state.count, h.ids) == (2, [5001, 5004])
 
 
 def test_failed_mark_read_comes_back_and_says_so(h: Harness) -> None:
@@ -189,7 +212,7 @@ def test_failed_mark_read_comes_back_and_says_so(h: Harness) -> None:
     h.poller.mark_read(5003)
     h.poller.step()
     assert h.state.count == 3
-    assert [n.id for n in h.state.items] == [5001, 5003, 5004]
+    assert h.ids == [5001, 5003, 5004]
     assert h.state.notice is not None
     assert h.state.notice.startswith("Could not mark “Balance low” read")
     assert [t.body for t in h.toasts] == [h.state.notice]
@@ -200,20 +223,23 @@ def test_mark_all_read_is_sent_once(h: Harness) -> None:
     h.turn()
     h.poller.mark_all_read()
     h.poller.mark_all_read()  # a second click while the first is pending: count is 0 already
-    assert h.state.count == 0
     h.poller.step()
+    assert h.state.count == 0
     assert h.requests("/mark-all-read") == 1
     assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice is None  # nothing else was marked
 
 
-def test_failed_mark_all_restores_from_the_server(h: Harness) -> None:
+def test_failed_mark_all_restores_and_says_so(h: Harness) -> None:
     h.turn()
-    h.server.inject(Fault("drop"), times=1)
+    h.server.inject(Fault("status", status=500), times=1)
     h.poller.mark_all_read()
     h.poller.step()
     assert h.state.count == 3
+    assert h.ids == [5001, 5003, 5004]
     assert h.state.notice is not None
     assert h.state.notice.startswith("Could not mark all as read")
+    assert h.server.store.unread_count("alice") == 3
 
 
 def test_401_stops_polling_until_the_key_changes(h: Harness) -> None:
@@ -268,7 +294,7 @@ def test_faults_back_off_keep_the_stale_menu_and_recover(
     assert h.state.status is status
     assert h.state.stale
     assert h.state.count == 3  # last known, still shown
-    assert [n.id for n in h.state.items] == [5001, 5003, 5004]
+    assert h.ids == [5001, 5003, 5004]
     assert delays == sorted(delays)
     assert delays[0] >= INTERVAL * 1.5
     assert delays[-1] >= 0.75 * BACKOFF_CAP
@@ -283,23 +309,13 @@ def test_faults_back_off_keep_the_stale_menu_and_recover(
     assert [t.title for t in h.toasts] == ["while away"]  # never twice
 
 
-def test_retry_after_is_obeyed(h: Harness) -> None:
-    h.turn()
-    h.server.inject(Fault("status", status=429, retry_after="120"), times=1)
-    assert h.turn() == pytest.approx(120.0)
-    h.server.inject(
-        Fault("status", status=503, retry_after="Wed, 21 Oct 2099 07:28:00 GMT"), times=1
-    )
-    assert h.turn() == pytest.approx(6 * 3600.0)  # an HTTP date far away is capped
-
-
 def test_one_request_at_a_time_even_when_many_clicks_queue(h: Harness) -> None:
     h.turn()
     for note_id in (5001, 5003, 5004):
         h.poller.mark_read(note_id)
     h.poller.refresh()
     h.poller.step()
-    paths = [r.path for r in h.server.requests()][-5:]
+    paths = [r.path for r in h.server.requests()][-4:]
     assert paths[:3] == [
         f"{LIST}/5001/mark-read",
         f"{LIST}/5003/mark-read",
@@ -307,6 +323,7 @@ def test_one_request_at_a_time_even_when_many_clicks_queue(h: Harness) -> None:
     ]
     arrivals = [r.at for r in h.server.requests()]
     assert arrivals == sorted(arrivals)
+    assert (h.state.count, h.ids) == (0, [])
 
 
 def test_a_clock_jump_polls_at_once(h: Harness) -> None:
@@ -314,9 +331,9 @@ def test_a_clock_jump_polls_at_once(h: Harness) -> None:
     h.poller.step()
     h.clock.advance(5)
     h.clock.wall_time += 3600  # the lid was closed for an hour
-    before = h.requests(COUNT)
+    before = len(h.server.requests())
     h.poller.step()
-    assert h.requests(COUNT) == before + 1
+    assert len(h.server.requests()) == before + 1
 
 
 def test_shown_ids_survive_a_restart(server: ContractServer, make: Callable[..., Harness]) -> None:
@@ -327,6 +344,23 @@ def test_shown_ids_survive_a_restart(server: ContractServer, make: Callable[...,
     second = make()
     second.turn()
     assert [t.title for t in second.toasts] == ["new while off"]
+
+
+def test_back_after_a_long_time_off_is_one_summary(
+    server: ContractServer, make: Callable[..., Harness]
+) -> None:
+    first = make()
+    first.turn()
+    first.poller.stop()
+    for n in range(40):
+        add(server, f"while off {n}")
+    server.store.mark_read("alice", 5003)
+    second = make()
+    second.turn()
+    assert [t.title for t in second.toasts] == ["40 new notifications"]
+    for _ in range(3):
+        second.turn()
+    assert len(second.toasts) == 1
 
 
 def test_paused_popups_show_nothing_but_still_count(h: Harness) -> None:
@@ -362,3 +396,185 @@ def test_a_bug_in_a_turn_does_not_kill_the_thread(h: Harness) -> None:
         time.sleep(0.05)
     assert h.poller.alive
     assert len(calls) >= 3
+
+
+# -- the five ways it went wrong -------------------------------------------------------
+
+
+def test_case1_a_swap_under_an_unchanged_count_is_seen_in_one_interval(h: Harness) -> None:
+    """One read elsewhere and one new between two polls: same count, new newest."""
+    h.turn()
+    h.toasts.clear()
+    h.server.store.mark_read("alice", 5003)
+    new = add(h.server, "Ana joined")
+    assert h.server.store.unread_count("alice") == 3  # the count alone says nothing changed
+    h.turn()
+    assert (h.state.count, h.ids) == (3, [new, 5001, 5004])
+    assert [t.title for t in h.toasts] == ["Ana joined"]
+
+
+def test_case1_what_a_probe_cannot_see_is_found_by_the_full_walk(h: Harness) -> None:
+    """Same count and same newest: the periodic full walk bounds how long it hides."""
+    h.turn()
+    h.toasts.clear()
+    h.server.store.mark_read("alice", 5004)  # the oldest unread
+    backdated = add(h.server, "Backdated", hours=2)  # older than every unread
+    h.turn()
+    assert h.toasts == []  # invisible to the probe
+    turns = 0
+    while not h.toasts:
+        h.turn()
+        turns += 1
+        assert turns * INTERVAL <= FULL_EVERY + INTERVAL
+    assert [t.title for t in h.toasts] == ["Backdated"]
+    assert h.ids == [5001, 5003, backdated]
+
+
+@pytest.mark.parametrize("unread", [60, 500, 5000])
+def test_case2_busy_accounts_never_repeat_and_never_miss(
+    server: ContractServer, make: Callable[..., Harness], unread: int
+) -> None:
+    for i in range(unread):  # spread over the 5 h before T0 + 1 day
+        add(server, f"old {i}", hours=19 + i * 5 / unread)
+    h = make()
+    h.turn()
+    total = unread + 3
+    assert [t.title for t in h.toasts] == [f"You have {total} unread notifications"]
+    assert h.state.count == total
+    h.toasts.clear()
+    # reading elsewhere, from the top and from deep down, never makes an old one "new"
+    rows = server.store.query("alice", unread=True)
+    for note in rows[:12] + rows[len(rows) // 2 : len(rows) // 2 + 7] + rows[-3:]:
+        server.store.mark_read("alice", note.id)
+        h.turn()
+    assert h.toasts == []
+    assert h.state.count == total - 22
+    # a new one that sorts past the first pages is shown, once
+    deep = add(server, "Backdated but new", hours=19.5)
+    h.turn()
+    assert [t.title for t in h.toasts] == ["Backdated but new"]
+    assert h.state.count == total - 21
+    assert deep not in h.ids[:10]
+    # many newer ids come and go: the shown store drops those, never the unread
+    for n in range(KEEP_IDS // 100 + 2):
+        fresh = [add(server, f"burst {n}.{k}") for k in range(100)]
+        h.turn()
+        for note_id in fresh:
+            server.store.mark_read("alice", note_id)
+        h.turn()
+    h.toasts.clear()
+    for note in server.store.query("alice", unread=True)[:5]:
+        server.store.mark_read("alice", note.id)
+    h.poller.refresh()
+    h.turn()
+    assert h.toasts == []
+    # and the walk was bounded: a page is never larger than the API allows
+    assert all(int(r.query["page_size"][0]) <= PAGE_SIZE for r in h.lists())
+
+
+def test_case3_mark_all_first_shows_what_arrived_since_the_last_poll(h: Harness) -> None:
+    h.turn()
+    h.toasts.clear()
+    add(h.server, "Arrived after the poll")
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert [t.title for t in h.toasts] == ["Arrived after the poll"]  # shown, then marked
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.count == 0
+    assert h.state.notice is None
+
+
+def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
+    """A notification arrives while mark-all is on its way: it is named, not eaten."""
+    h.turn()
+    h.toasts.clear()
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    add(h.server, "Arrived during mark all")
+    held.release()
+    worker.join(10)
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+    h.turn()
+    assert len(h.toasts) == 1  # and it never pops up as new later
+
+
+def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:
+    h.turn()
+    h.clock.advance(h.poller.step())
+    held = h.server.hold(LIST, page_size="1")
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()  # the poll is on its way; its answer will still list 5003
+    published = len(h.states)
+    h.poller.mark_read(5003)
+    deadline = threading.Event()
+    for _ in range(200):  # the click shows while the poll is still held
+        if len(h.states) > published:
+            break
+        deadline.wait(0.01)
+    assert [n.id for n in h.states[published].items] == [5001, 5004]
+    held.release()
+    worker.join(10)
+    after_click = h.states[published:]
+    assert all(5003 not in [n.id for n in s.items] for s in after_click)
+    assert all(s.count == 2 for s in after_click)
+    assert h.server.store.unread_count("alice") == 2
+    h.turn()
+    assert (h.state.count, h.ids) == (2, [5001, 5004])
+
+
+def test_refresh_while_a_poll_is_on_its_way_polls_again_at_once(h: Harness) -> None:
+    h.turn()
+    h.clock.advance(h.poller.step())
+    held = h.server.hold(LIST, page_size="1")
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.server.store.mark_read("alice", 5004)  # read deep down: the held probe cannot tell
+    h.poller.refresh()
+    held.release()
+    worker.join(10)
+    assert h.poller.step() == pytest.approx(INTERVAL)  # the refresh: a full walk, now
+    assert (h.state.count, h.ids) == (2, [5001, 5003])
+
+
+def test_a_click_after_signing_out_keeps_the_key_usable(h: Harness) -> None:
+    h.turn()
+    h.key = None  # logout in another terminal
+    h.poller.mark_read(5003)
+    h.poller.step()
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark “Balance low” read")
+    h.key = KEY  # and login again with the same key
+    h.poller.key_changed()
+    h.poller.step()
+    assert (h.state.status, h.state.count) == (Status.OK, 3)
+
+
+def test_case4_a_click_read_elsewhere_meanwhile_stays_read(h: Harness) -> None:
+    h.turn()
+    h.server.store.mark_read("alice", 5003)  # read in the console too
+    h.poller.mark_read(5003)
+    h.turn()
+    assert (h.state.count, h.ids) == (2, [5001, 5004])
+    assert h.state.notice is None
+
+
+def test_case5_retry_after_never_polls_sooner_than_the_interval(h: Harness) -> None:
+    h.turn()
+    h.server.inject(Fault("status", status=429, retry_after="1"), times=1)
+    assert h.turn() >= INTERVAL * 1.5  # back-off, not one second
+    h.server.inject(Fault("status", status=429, retry_after="120"), times=1)
+    assert h.turn() >= 120
+    h.server.inject(Fault("status", status=503, retry_after="86400"), times=1)
+    assert h.turn() == pytest.approx(MAX_DELAY)
+    h.server.inject(
+        Fault("status", status=503, retry_after="Wed, 21 Oct 2099 07:28:00 GMT"), times=1
+    )
+    assert h.turn() == pytest.approx(MAX_DELAY)
+    assert h.turn() == pytest.approx(INTERVAL)  # recovered

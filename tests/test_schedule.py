@@ -6,17 +6,41 @@ import random
 
 import pytest
 
-from traynotify.schedule import BACKOFF_CAP, first_delay, next_delay, slept
+from traynotify.schedule import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
 
 
 def test_no_failure_means_the_interval() -> None:
     assert next_delay(60, 0, None, random.Random(1)) == 60
 
 
-def test_retry_after_is_obeyed_exactly() -> None:
-    assert next_delay(60, 3, 17.0, random.Random(1)) == 17.0
-    assert next_delay(1, 1, 120.0, random.Random(1)) == 120.0
-    assert next_delay(60, 1, 0.0, random.Random(1)) == 1.0  # never a tight loop
+class MaxJitter(random.Random):
+    """Jitter that takes nothing off, so back-off values are exact in the table."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+@pytest.mark.parametrize(
+    ("interval", "failures", "retry_after", "expected", "why"),
+    [
+        (60, 1, 1.0, 120, "Retry-After: 1 never polls sooner than the back-off"),
+        (60, 1, 0.0, 120, "Retry-After: 0 is no tight loop"),
+        (60, 0, 1.0, 60, "never below the interval"),
+        (60, 1, 300.0, 300, "a longer Retry-After lengthens the wait"),
+        (60, 5, 300.0, BACKOFF_CAP, "a back-off longer than Retry-After wins"),
+        (60, 1, 86400.0, MAX_DELAY, "a huge Retry-After is capped at MAX_DELAY"),
+        (60, 1, 6 * 3600.0, MAX_DELAY, "the client's own 6 h parse cap is capped too"),
+        (7200, 1, 86400.0, 7200, "an interval above MAX_DELAY still sets the pace"),
+        (7200, 0, None, 7200, "no failure: the interval"),
+        (1, 1, 120.0, 120, "a short interval still waits what the server asks"),
+        (10, 3, None, 80, "no Retry-After: plain back-off"),
+        (10, 20, None, BACKOFF_CAP, "back-off is capped"),
+    ],
+)
+def test_retry_after_rule(
+    interval: float, failures: int, retry_after: float | None, expected: float, why: str
+) -> None:
+    assert next_delay(interval, failures, retry_after, MaxJitter()) == expected, why
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -41,12 +41,27 @@ def test_recording_nothing_still_ends_the_first_run(tmp_path: Path) -> None:
     assert not SeenStore(tmp_path / "seen.json", URL).first_run
 
 
-def test_only_the_most_recent_ids_are_kept(tmp_path: Path) -> None:
+def test_only_the_most_recent_read_ids_are_kept(tmp_path: Path) -> None:
     store = SeenStore(tmp_path / "seen.json", URL)
-    store.add(range(KEEP_IDS + 500))
+    store.add(range(KEEP_IDS + 500), unread=())
     again = SeenStore(tmp_path / "seen.json", URL)
     assert 0 not in again
     assert KEEP_IDS + 499 in again
+
+
+def test_a_still_unread_id_is_never_forgotten(tmp_path: Path) -> None:
+    """5,000 unread and a stream of newer ids read at once: the old unread stay known."""
+    store = SeenStore(tmp_path / "seen.json", URL)
+    backlog = range(5000)
+    store.add(backlog, unread=backlog)
+    for start in range(100_000, 100_000 + 3 * KEEP_IDS, 100):
+        store.add(range(start, start + 100), unread=backlog)
+    again = SeenStore(tmp_path / "seen.json", URL)
+    assert all(i in again for i in backlog)
+    assert 100_000 not in again  # read ones are bounded
+    assert 100_000 + 3 * KEEP_IDS - 1 in again
+    size = (tmp_path / "seen.json").stat().st_size
+    assert size < 8 * (5000 + KEEP_IDS) + 200
 
 
 @pytest.mark.parametrize(

@@ -651,6 +651,6 @@ def test_watch_without_a_tray_loads_no_gui(env: dict[str, str]) -> None:
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=15)
     imported = {line.split("|")[-1].strip() for line in err.splitlines()}
-    assert "traynotify.poller" in imported or "traynotify.core.poller" in imported
+    assert "traynotify.core.poller" in imported
     gui = ("pystray", "PIL", "jeepney", "gi", "Xlib", "plyer")
     assert not {m for m in imported if m.split(".")[0] in gui or m.startswith("traynotify.desktop")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from traynotify.models import Notification
-from traynotify.toasts import Toast, plan_toasts
+from traynotify.toasts import Toast, also_marked_toast, plan_toasts
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
 
@@ -35,9 +35,14 @@ def test_more_than_three_new_become_one_summary() -> None:
     assert toasts[0].notification_id is None
 
 
-def test_summary_counts_beyond_the_fetched_page() -> None:
-    toasts = plan_toasts([note(1), note(2)], first_run=False, unread_total=80, new_count=70)
-    assert [t.title for t in toasts] == ["70 new notifications"]
+def test_also_marked_read_names_what_was_never_shown() -> None:
+    toast = also_marked_toast([note(3), note(2)])
+    assert toast.title == "Also marked read: title 3 · title 2"
+    assert toast.notification_id is None
+    many = also_marked_toast([note(i) for i in range(5, 0, -1)], more=2)
+    assert many.title == "Also marked read: title 5 · title 4 · title 3 and 4 more"
+    unnamed = also_marked_toast([], more=2)
+    assert unnamed.title == "Also marked read: 2 notifications you were not shown"
 
 
 def test_first_start_with_a_backlog_is_one_summary() -> None:

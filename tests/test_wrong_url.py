@@ -12,9 +12,9 @@ import pytest
 from traynotify.api import Client
 from traynotify.badge import tooltip
 from traynotify.cli import main
+from traynotify.core.poller import Poller, PollerConfig
 from traynotify.devserver import ContractServer
 from traynotify.errors import NotFoundError, WrongApiUrlError
-from traynotify.poller import Poller, PollerConfig
 from traynotify.seen import SeenStore
 from traynotify.state import Status
 

@@ -19,13 +19,13 @@ from .autostart import Mechanism, launch_command, os_error
 from .browser import open_url
 from .config import Settings, key_from_env
 from .core.bar import bar_state, to_wire
+from .core.poller import Poller, PollerConfig
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
 from .instance import Instance, send
 from .links import safe_link
 from .menu import Action
 from .paths import state_dir
-from .poller import Poller, PollerConfig
 from .seen import SeenStore
 from .state import Status, TrayState
 from .text import one_line

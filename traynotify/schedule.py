@@ -9,7 +9,8 @@ BACKOFF_CAP = 900.0
 START_JITTER_MAX = 3.0
 CLOCK_JUMP = 30.0
 """Wall time running ahead of monotonic time by this much means the machine slept."""
-MIN_RETRY_AFTER = 1.0
+MAX_DELAY = 3600.0
+"""Longest wait between polls whatever the server says (1 h), unless the interval is longer."""
 
 
 def first_delay(interval: float, rng: random.Random) -> float:
@@ -25,16 +26,17 @@ def next_delay(
 ) -> float:
     """Seconds until the next poll.
 
-    No failure: the interval. A server-given Retry-After: exactly that (at least
-    1 s). Otherwise exponential back-off with jitter from the interval up,
-    capped at BACKOFF_CAP, never shorter than the interval.
+    No failure: the interval. After failures: exponential back-off with jitter
+    from the interval up, capped at BACKOFF_CAP. A server-given Retry-After can
+    only lengthen that wait: the delay is ``max(back-off, Retry-After)``, never
+    below the interval and never above ``max(interval, MAX_DELAY)``.
     """
-    if retry_after is not None:
-        return max(retry_after, MIN_RETRY_AFTER)
-    if failures <= 0:
-        return interval
-    ceiling = min(BACKOFF_CAP, interval * 2.0 ** min(failures, 30))
-    return max(interval, ceiling * rng.uniform(0.75, 1.0))
+    backoff = interval
+    if failures > 0:
+        ceiling = min(BACKOFF_CAP, interval * 2.0 ** min(failures, 30))
+        backoff = max(interval, ceiling * rng.uniform(0.75, 1.0))
+    wanted = max(backoff, retry_after or 0.0)
+    return min(wanted, max(interval, MAX_DELAY))
 
 
 def slept(wall_elapsed: float, mono_elapsed: float) -> bool:

@@ -1,8 +1,8 @@
 """Which notifications were already shown, kept on disk across restarts.
 
 The API's ids are not in ``created_at`` order, so a "highest id seen" watermark
-would miss or repeat toasts; we keep the ids themselves (the most recent few
-hundred per API URL).
+would miss or repeat toasts; we keep the ids themselves per API URL: every id
+that is still unread (however many), plus the most recent KEEP_IDS others.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .files import write_atomic
@@ -19,6 +19,9 @@ from .files import write_atomic
 log = logging.getLogger(__name__)
 
 KEEP_IDS = 1000
+"""Ids no longer unread that are kept anyway (an item marked unread again stays quiet)."""
+MAX_IDS = 50_000
+"""Hard bound per account, for calls that cannot say what is still unread."""
 KEEP_ACCOUNTS = 8
 
 
@@ -39,6 +42,7 @@ class SeenStore:
         self._accounts: dict[str, list[int]] = {}
         self.first_run = True
         """True when nothing was ever recorded for this API URL."""
+        self._lookup: set[int] | None = None
         self._load()
 
     def _load(self) -> None:
@@ -69,22 +73,37 @@ class SeenStore:
             return
         self.first_run = self.api_url not in self._accounts
 
-    def __contains__(self, notification_id: int) -> bool:
-        return notification_id in self._ids()
+    def __contains__(self, notification_id: object) -> bool:
+        if self._lookup is None:
+            self._lookup = set(self._ids())
+        return notification_id in self._lookup
 
     def _ids(self) -> list[int]:
         return self._accounts.get(self.api_url, [])
 
-    def add(self, ids: Iterable[int]) -> None:
-        """Record ``ids`` as shown and save (even when none are new: first run ends)."""
+    def add(self, ids: Iterable[int], unread: Collection[int] | None = None) -> None:
+        """Record ``ids`` as shown and save (even when none are new: first run ends).
+
+        ``unread``: every id the server still has unread, when known. Those are
+        never dropped; of the others only the most recent KEEP_IDS are kept.
+        Without it, only the oldest beyond MAX_IDS go.
+        """
         merged = list(self._ids())
         known = set(merged)
         for i in ids:
             if i not in known:
                 known.add(i)
                 merged.append(i)
+        if unread is None:
+            merged = merged[-MAX_IDS:]
+        else:
+            others = [i for i in merged if i not in unread]
+            if len(others) > KEEP_IDS:
+                drop = set(others[:-KEEP_IDS])
+                merged = [i for i in merged if i not in drop]
         self._accounts.pop(self.api_url, None)
-        self._accounts[self.api_url] = merged[-KEEP_IDS:]
+        self._accounts[self.api_url] = merged
+        self._lookup = None
         while len(self._accounts) > KEEP_ACCOUNTS:
             self._accounts.pop(next(iter(self._accounts)))
         self.first_run = False

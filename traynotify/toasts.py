@@ -30,7 +30,6 @@ def plan_toasts(
     unread_total: int,
     muted: Collection[str] = (),
     enabled: bool = True,
-    new_count: int | None = None,
 ) -> list[Toast]:
     """Toasts for notifications not shown before; ``new`` is newest first.
 
@@ -51,14 +50,31 @@ def plan_toasts(
     shown = [n for n in new if n.type not in muted]
     if not shown:
         return []
-    if len(shown) <= MAX_SINGLE and (new_count is None or new_count <= MAX_SINGLE):
+    if len(shown) <= MAX_SINGLE:
         return [
             Toast(one_line(n.title, TITLE_LIMIT) or _("New notification"), paragraph(n.body), n.id)
             for n in reversed(shown)
         ]
-    total = max(len(shown), new_count or 0)
+    total = len(shown)
     title = ngettext("{n} new notification", "{n} new notifications", total).format(n=total)
     body = " · ".join(one_line(n.title, 60) for n in shown[:MAX_SINGLE])
     if total > MAX_SINGLE:
         body += " …"
     return [Toast(title, body)]
+
+
+def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
+    """Mark all flipped notifications that were never shown: name them.
+
+    ``more``: how many else it flipped that could not be fetched to name.
+    """
+    names = " · ".join(one_line(n.title, 60) or _("(no title)") for n in marked[:MAX_SINGLE])
+    rest = len(marked[MAX_SINGLE:]) + max(0, more)
+    if rest and names:
+        tail = ngettext("{n} more", "{n} more", rest).format(n=rest)
+        names = _("{names} and {more}").format(names=names, more=tail)
+    elif rest:
+        names = ngettext(
+            "{n} notification you were not shown", "{n} notifications you were not shown", rest
+        ).format(n=rest)
+    return Toast(_("Also marked read: {titles}").format(titles=names), "")

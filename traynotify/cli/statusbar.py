@@ -209,7 +209,7 @@ class OwnPoller:
         import tempfile
 
         from ..api import Client
-        from ..poller import Poller, PollerConfig
+        from ..core.poller import Poller, PollerConfig
         from ..seen import SeenStore
 
         settings = self.settings

@@ -4,7 +4,7 @@ Used by ``traynotify demo`` and the tests. It knows nothing of the app; the app
 knows nothing of it.
 """
 
-from .server import ContractServer, Fault, RequestRecord
+from .server import ContractServer, Fault, Hold, RequestRecord
 from .store import Store
 
-__all__ = ["ContractServer", "Fault", "RequestRecord", "Store"]
+__all__ = ["ContractServer", "Fault", "Hold", "RequestRecord", "Store"]

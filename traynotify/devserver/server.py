@@ -8,7 +8,8 @@ the spec's maximum of 200, is a 400 ``invalid_request_error``; an unknown path
 is a 404 ``not_found_error``; a wrong method is a 405 ``invalid_request_error``.
 
 Faults (for tests and for trying the app by hand) are injected with
-:meth:`ContractServer.inject`; they apply to API requests only.
+:meth:`ContractServer.inject`; they apply to API requests only. A test can also
+hold one request open (:meth:`ContractServer.hold`) and release it when it likes.
 """
 
 from __future__ import annotations
@@ -79,6 +80,31 @@ def _int_param(query: dict[str, list[str]], name: str, default: int, maximum: in
     return int(raw)
 
 
+class Hold:
+    """One request kept open until the test releases it (see :meth:`ContractServer.hold`)."""
+
+    def __init__(self, path_suffix: str, query: dict[str, str]) -> None:
+        self.path_suffix = path_suffix
+        self.query = query
+        self.arrived = threading.Event()
+        """Set when the request came in; it waits, unanswered, from then on."""
+        self._released = threading.Event()
+
+    def matches(self, path: str, query: dict[str, list[str]]) -> bool:
+        return path.endswith(self.path_suffix) and all(
+            (query.get(name) or [""])[-1] == value for name, value in self.query.items()
+        )
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Wait until the held request has arrived."""
+        if not self.arrived.wait(timeout):
+            raise TimeoutError(f"no request for {self.path_suffix} {self.query} arrived")
+
+    def release(self) -> None:
+        """Let the request go on; it is answered from the store as it is now."""
+        self._released.set()
+
+
 class ContractServer:
     """The notifications API on ``127.0.0.1``, served from a background thread."""
 
@@ -89,6 +115,7 @@ class ContractServer:
         self._lock = threading.Lock()
         self._faults: list[tuple[Fault, int | None]] = []
         self._records: list[RequestRecord] = []
+        self._holds: list[Hold] = []
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -130,6 +157,24 @@ class ContractServer:
         """Apply ``fault`` to the next ``times`` API requests (None: until cleared)."""
         with self._lock:
             self._faults.append((fault, times))
+
+    def hold(self, path_suffix: str, **query: str) -> Hold:
+        """Keep the next API request whose path ends with ``path_suffix`` (and whose
+        query has these values) open until :meth:`Hold.release`."""
+        held = Hold(path_suffix, query)
+        with self._lock:
+            self._holds.append(held)
+        return held
+
+    def _wait_if_held(self, path: str, query: dict[str, list[str]]) -> None:
+        with self._lock:
+            held = next((h for h in self._holds if h.matches(path, query)), None)
+            if held is not None:
+                self._holds.remove(held)
+        if held is not None:
+            held.arrived.set()
+            while not held._released.wait(0.05) and not self._stopping.is_set():
+                pass
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -223,6 +268,7 @@ class ContractServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes
             server_version = "bytespike-contract/1"
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -251,6 +297,7 @@ class ContractServer:
                 scheme, _, token = auth.partition(" ")
                 key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
+                server._wait_if_held(parts.path, query)
                 fault = server._next_fault()
                 status, body, extra = self._faulted(fault, method, parts.path, query, key)
                 server._record(RequestRecord(method, parts.path, query, arrived, status, key))

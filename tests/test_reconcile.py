@@ -1,0 +1,276 @@
+"""What is new and what the tray shows: the pure decisions, case by case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from traynotify.core.reconcile import (
+    STATE_ITEMS,
+    Snapshot,
+    also_marked,
+    merge_prefix,
+    prefix_size,
+    probe_changed,
+    reconcile,
+)
+from traynotify.models import Notification
+
+T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
+MUTED = "system.balance.notify.dispatched"
+
+
+def n(
+    id_: int, minute: int, type_: str = "admin.org.member.add", read: int | None = None
+) -> Notification:
+    """Notification ``id_`` created ``minute`` minutes after T0 (ids need not follow time)."""
+    return Notification(
+        id_,
+        type_,
+        f"t{id_}",
+        f"b{id_}",
+        None,
+        None if read is None else T0 + timedelta(hours=read),
+        T0 + timedelta(minutes=minute),
+    )
+
+
+def snap(*notes: Notification, total: int | None = None) -> Snapshot:
+    ordered = tuple(sorted(notes, key=lambda x: (x.created_at, x.id), reverse=True))
+    return Snapshot(len(ordered) if total is None else total, ordered)
+
+
+@dataclass(frozen=True)
+class Case:
+    snapshot: Snapshot
+    seen: frozenset[int] = frozenset()
+    first_run: bool = False
+    pending: frozenset[int] = frozenset()
+    popups: bool = True
+    # expected
+    count: int = 0
+    menu: tuple[int, ...] = ()
+    toasts: tuple[str, ...] = ()
+    new: tuple[int, ...] = ()
+    remember: tuple[int, ...] | None = field(default=None)
+
+
+A, B, C = n(1, 10), n(2, 20), n(3, 30)
+LONG = tuple(n(i, i) for i in range(100, 160) if i % 7)  # every 7th read elsewhere
+CASES = {
+    "nothing new": Case(snap(A, B, C), seen=frozenset({1, 2, 3}), count=3, menu=(3, 2, 1)),
+    "one new": Case(
+        snap(A, B, C, n(4, 40)),
+        seen=frozenset({1, 2, 3}),
+        count=4,
+        menu=(4, 3, 2, 1),
+        toasts=("t4",),
+        new=(4,),
+    ),
+    # case 1: the count is the same, the list is not
+    "read elsewhere and one new: same count": Case(
+        snap(A, C, n(4, 40)),
+        seen=frozenset({1, 2, 3}),
+        count=3,
+        menu=(4, 3, 1),
+        toasts=("t4",),
+        new=(4,),
+    ),
+    # ids say nothing about time: a low id can be the newest, a high one old
+    "ids not in created_at order": Case(
+        snap(n(900, 10), n(2, 50), n(950, 5)),
+        seen=frozenset({900}),
+        count=3,
+        menu=(2, 900, 950),
+        toasts=("t950", "t2"),
+        new=(2, 950),
+    ),
+    "muted type: listed and remembered, not toasted": Case(
+        snap(A, n(4, 40, MUTED)),
+        seen=frozenset({1}),
+        count=2,
+        menu=(4, 1),
+        new=(4,),
+    ),
+    "several new at once: oldest first, newest on top": Case(
+        snap(A, n(4, 40), n(5, 50), n(6, 60)),
+        seen=frozenset({1}),
+        count=4,
+        menu=(6, 5, 4, 1),
+        toasts=("t4", "t5", "t6"),
+        new=(6, 5, 4),
+    ),
+    "more than three new: one summary": Case(
+        snap(*(n(i, i) for i in range(10, 15))),
+        seen=frozenset(),
+        count=5,
+        menu=(14, 13, 12, 11, 10),
+        toasts=("5 new notifications",),
+        new=(14, 13, 12, 11, 10),
+    ),
+    # case 2: old ones read elsewhere never make others "new"
+    "old ones read elsewhere on a long list": Case(
+        snap(*LONG),
+        seen=frozenset(range(100, 160)),
+        count=len(LONG),
+        menu=tuple(x.id for x in reversed(LONG))[:STATE_ITEMS],
+    ),
+    "first run with a backlog: one summary, all remembered": Case(
+        snap(A, B, C, n(4, 40, MUTED)),
+        first_run=True,
+        count=4,
+        menu=(4, 3, 2, 1),
+        toasts=("You have 4 unread notifications",),
+        new=(4, 3, 2, 1),
+    ),
+    "first run with nothing unread: silent": Case(snap(), first_run=True),
+    # case 4: a click's read is pending while an older answer still lists it
+    "answer in flight still lists a pending read": Case(
+        snap(A, B, C), seen=frozenset({1, 2, 3}), pending=frozenset({2}), count=2, menu=(3, 1)
+    ),
+    "a pending read that was read elsewhere too is not counted twice": Case(
+        snap(A, C), seen=frozenset({1, 2, 3}), pending=frozenset({2}), count=2, menu=(3, 1)
+    ),
+    "a pending read is never toasted": Case(
+        snap(A, n(4, 40)), seen=frozenset({1}), pending=frozenset({4}), count=1, menu=(1,)
+    ),
+    "a notification that disappears leaves the menu quietly": Case(
+        snap(A, C), seen=frozenset({1, 2, 3}), count=2, menu=(3, 1)
+    ),
+    "pop-ups paused: nothing shown, still remembered": Case(
+        snap(A, n(4, 40)), seen=frozenset({1}), popups=False, count=2, menu=(4, 1), new=(4,)
+    ),
+    "more unread than walked: old rows coming into view from below stay quiet": Case(
+        snap(n(9, 90), A, B, n(0, 1), total=9000),
+        seen=frozenset({1, 2}),
+        count=9000,
+        menu=(9, 2, 1, 0),
+        toasts=("t9",),
+        new=(9,),
+    ),
+    "more unread than walked: the count is the server's": Case(
+        snap(A, B, total=9000), seen=frozenset({1, 2}), count=9000, menu=(2, 1)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_reconcile(case: Case) -> None:
+    out = reconcile(
+        case.snapshot,
+        seen=case.seen,
+        first_run=case.first_run,
+        pending=case.pending,
+        muted=(MUTED,),
+        popups=case.popups,
+    )
+    assert out.count == case.count
+    assert tuple(x.id for x in out.items) == case.menu
+    assert tuple(t.title for t in out.toasts) == case.toasts
+    assert out.new == case.new
+    # every unread id is remembered as shown, pending or not
+    assert out.remember == tuple(x.id for x in case.snapshot.items)
+
+
+def test_the_menu_keeps_at_most_state_items() -> None:
+    many = snap(*(n(i, i) for i in range(STATE_ITEMS + 30)))
+    out = reconcile(many, seen=set(range(1000)), first_run=False)
+    assert len(out.items) == STATE_ITEMS
+    assert out.count == STATE_ITEMS + 30
+
+
+KNOWN = snap(A, B, C)
+
+
+@pytest.mark.parametrize(
+    ("known", "total", "newest", "changed"),
+    [
+        (None, 3, C, True),
+        (KNOWN, 3, C, False),
+        (KNOWN, 4, C, True),  # one more, below the top
+        (KNOWN, 3, n(4, 40), True),  # a swap: same count, new newest (case 1)
+        (KNOWN, 2, C, True),
+        (snap(), 0, None, False),
+        (snap(), 1, A, True),
+    ],
+)
+def test_probe_changed(
+    known: Snapshot | None, total: int, newest: Notification | None, changed: bool
+) -> None:
+    assert probe_changed(known, total, newest) is changed
+
+
+D, E = n(4, 40), n(5, 5)
+
+
+@pytest.mark.parametrize(
+    ("known", "prefix", "total", "expected"),
+    [
+        # the whole list fits the prefix: no need for what was known
+        (None, (D, C, B, A), 4, (4, 3, 2, 1)),
+        # a new one on top; the rest lines up with what is known
+        (KNOWN, (D, C), 4, (4, 3, 2, 1)),
+        # the top one read elsewhere
+        (KNOWN, (B,), 2, (2, 1)),
+        # one read inside the prefix's range and one new on top: lines up
+        (KNOWN, (D, B), 3, (4, 2, 1)),
+        # the count says one more than the prefix and the known tail: a new one deep down
+        (KNOWN, (D, C), 5, None),
+        # the count says one fewer: something below was read elsewhere, unknown which;
+        # it stays listed below the top (harmless: nothing there is new) until a full walk
+        (KNOWN, (D, C), 3, (4, 3, 2, 1)),
+        # one read below before, and now one fewer surplus: a new row appeared below
+        (Snapshot(2, (C, B, A), stale=1), (D, C), 4, None),
+        # one read below before, and one more read below now
+        (Snapshot(3, (D, C, B, A), stale=1), (D, C), 2, (4, 3)),
+        (Snapshot(4, (D, C, B, A, E), stale=1), (D, C), 3, (4, 3, 2, 1, 5)),
+        # nothing known: walk
+        (None, (D, C), 4, None),
+        # a known list that was cut off at the walk's bound still lines up
+        (snap(A, B, C, total=10), (D, C), 11, (4, 3, 2, 1)),
+    ],
+)
+def test_merge_prefix(
+    known: Snapshot | None,
+    prefix: tuple[Notification, ...],
+    total: int,
+    expected: tuple[int, ...] | None,
+) -> None:
+    merged = merge_prefix(known, prefix, total)
+    if expected is None:
+        assert merged is None
+    else:
+        assert merged is not None
+        assert tuple(x.id for x in merged.items) == expected
+        assert merged.total == total
+        assert merged.stale == max(0, len(expected) - total)
+
+
+@pytest.mark.parametrize(
+    ("known_total", "total", "menu_length", "size"),
+    [
+        (3, 3, 10, 10),  # a swap: just enough for the menu
+        (3, 4, 10, 11),  # one more: it, and the menu below it
+        (50, 10, 10, 10),  # reads only
+        (3, 3, 30, 30),  # a longer menu
+        (0, 5000, 10, 200),  # never more than a page
+    ],
+)
+def test_prefix_size(known_total: int, total: int, menu_length: int, size: int) -> None:
+    assert prefix_size(known_total, total, menu_length) == size
+
+
+def test_also_marked_names_the_unshown_read_last() -> None:
+    read = [
+        n(10, 90, read=5),  # flipped by mark all (read last), never shown
+        n(11, 80, read=5),  # the same
+        n(1, 10, read=5),  # expected: it was in the menu
+        n(12, 70, read=1),  # read long ago, never shown: not this mark all
+        n(13, 60, read=5),  # shown before (seen)
+    ]
+    found = also_marked(read, expected={1}, seen={13}, extra=2)
+    assert [x.id for x in found] == [10, 11]
+    assert also_marked(read, expected={1}, seen={13}, extra=0) == ()
+    assert [x.id for x in also_marked(read, expected={1}, seen={13}, extra=9)] == [10, 11, 12]

@@ -1,0 +1,534 @@
+"""The one thread that owns the tray state and all of the app's API traffic.
+
+Every interval it sends one probe (the newest unread and the unread count) and
+fetches more only when that changed; :mod:`traynotify.core.reconcile` decides what
+is new and what the tray shows. Clicks, menu actions and words from a second
+process arrive as queued commands: their effect on the tray (a read that is
+*pending*) is applied at once, even while a request is in flight, and every poll
+answer is filtered through the pending reads until the server confirms or refuses
+them. Requests run one at a time on a helper thread, so the owner thread can take
+commands meanwhile; only the owner changes the state, and states reach ``publish``
+in the order they were made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Collection
+from concurrent.futures import Future
+from datetime import datetime, timezone
+from typing import Protocol, TypeVar
+
+from ..api import Client
+from ..errors import (
+    ApiError,
+    AuthenticationError,
+    CredentialError,
+    NetworkError,
+    NotFoundError,
+    RetryableError,
+    TraynotifyError,
+)
+from ..i18n import _
+from ..models import Notification, Page, newest_first
+from ..schedule import first_delay, next_delay, slept
+from ..seen import SeenStore
+from ..state import Status, TrayState
+from ..text import one_line
+from ..toasts import Toast, also_marked_toast
+from .reconcile import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    Snapshot,
+    also_marked,
+    full_walk_every,
+    merge_prefix,
+    prefix_size,
+    probe_changed,
+    reconcile,
+)
+
+log = logging.getLogger(__name__)
+
+WAKE_SLICE = 10.0
+"""Longest single sleep, so a suspend/resume is noticed within this many seconds."""
+
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+    def wall(self) -> float: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wall(self) -> float:
+        return time.time()
+
+
+@dataclasses.dataclass(frozen=True)
+class PollerConfig:
+    interval: float = 60.0
+    menu_length: int = 10
+    muted_types: tuple[str, ...] = ()
+    popups: bool = True
+
+
+class _Stopped(Exception):
+    """Quit while a request was in flight: abandon it."""
+
+
+class _Everything:
+    """A container that holds every id (re-showing a snapshot toasts nothing)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+class _Requests:
+    """One daemon thread that runs the poller's requests one at a time."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Callable[[], T]) -> Future[T]:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="traynotify-requests", daemon=True
+            )
+            self._thread.start()
+        future: Future[T] = Future()
+        self._jobs.put((job, future))  # type: ignore[arg-type]
+        return future
+
+    def _run(self) -> None:
+        while (entry := self._jobs.get()) is not None:
+            job, future = entry
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # handed to the owner thread as is
+                    future.set_exception(exc)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+
+
+Command = tuple[str, object]
+
+
+def _unread_page(number: int) -> Callable[[Client], Page]:
+    return lambda client: client.list(unread=True, page=number, page_size=PAGE_SIZE)
+
+
+class Poller:
+    """Owns the tray state; all API traffic of the app goes through here."""
+
+    def __init__(
+        self,
+        *,
+        config: PollerConfig,
+        key_source: Callable[[], str | None],
+        client_factory: Callable[[str], Client],
+        seen: SeenStore,
+        publish: Callable[[TrayState], None],
+        toast: Callable[[Toast], object],
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self._key_source = key_source
+        self._client_factory = client_factory
+        self._seen = seen
+        self._publish = publish
+        self._toast = toast
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+
+        self._lock = threading.Lock()
+        self._inbox: deque[Command] = deque()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._requests = _Requests()
+
+        # Everything below belongs to the owner thread.
+        self.state = TrayState(popups_paused=not config.popups)
+        self._known: Snapshot | None = None
+        """The server's unread list as last fetched (None: unknown, fetch it all)."""
+        self._pending: set[int] = set()
+        """Reads asked for here that the server has not confirmed yet."""
+        self._work: deque[tuple[str, Notification | frozenset[int]]] = deque()
+        self._client: Client | None = None
+        self._client_key: str | None = None
+        self._rejected_key: str | None = None
+        self._key_problem: str | None = None
+        self._failures = 0
+        self._need_full = True
+        self._refresh = False
+        self._full_at = 0.0
+        self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
+        self._last_wall = self._clock.wall()
+        self._last_mono = self._clock.monotonic()
+        self.polls = 0
+        """Completed poll cycles (for tests and the benchmark)."""
+
+    # -- commands (any thread) ------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="traynotify-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._requests.close()
+        if self._client is not None:
+            self._client.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def refresh(self) -> None:
+        """Poll now and fetch the whole unread list (the menu's "Refresh now")."""
+        self._send("refresh", None)
+
+    def key_changed(self) -> None:
+        """A new key may be available: try it now."""
+        self.refresh()
+
+    def set_popups_paused(self, paused: bool) -> None:
+        self._send("popups_paused", paused)
+
+    def set_autostart(self, enabled: bool | None) -> None:
+        """Show whether the app starts at login (None: no such item)."""
+        self._send("autostart", enabled)
+
+    def mark_read(self, notification_id: int) -> None:
+        """Drop the item from the badge and menu at once, then tell the server."""
+        self._send("mark", notification_id)
+
+    def mark_all_read(self) -> None:
+        """Empty the menu at once; show anything new, then mark all at the server."""
+        self._send("mark_all", None)
+
+    def note(self, message: str) -> None:
+        """Show ``message`` in the menu (e.g. a link that was not opened)."""
+        self._send("notice", message)
+
+    def _send(self, command: str, argument: object) -> None:
+        with self._lock:
+            self._inbox.append((command, argument))
+        self._wake.set()
+
+    # -- the owner thread -----------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                delay = self.step()
+            except _Stopped:
+                break
+            except Exception:  # a bug must not end polling for the session
+                log.exception("Unexpected error in the poller; continuing.")
+                delay = self.config.interval
+            self._wake.wait(min(delay, WAKE_SLICE))
+            self._wake.clear()
+
+    def step(self) -> float:
+        """One turn: take commands, run queued requests, poll if due.
+
+        Returns the seconds until the next turn is due.
+        """
+        mono, wall = self._clock.monotonic(), self._clock.wall()
+        if slept(wall - self._last_wall, mono - self._last_mono):
+            log.info("The clock jumped (sleep or resume?); polling now.")
+            self._next_at = mono
+            self._failures = 0
+        self._last_wall, self._last_mono = wall, mono
+
+        self._run_work()
+        if self._stop.is_set():
+            return 0.0
+        if self._clock.monotonic() >= self._next_at:
+            started = self._clock.monotonic()  # cadence runs start to start
+            self._refresh = False
+            self._next_at = started + self._poll()
+            self.polls += 1
+            if self._refresh:  # "Refresh now" while the poll was on its way
+                self._next_at = self._clock.monotonic()
+            self._run_work()  # clicks made while the poll was on its way
+        if self._stop.is_set():
+            return 0.0
+        return max(0.0, self._next_at - self._clock.monotonic())
+
+    def _run_work(self) -> None:
+        """Take commands and send the requests they queued, one at a time."""
+        self._drain()
+        while self._work and not self._stop.is_set():
+            kind, subject = self._work.popleft()
+            if kind == "mark" and isinstance(subject, Notification):
+                self._mark(subject)
+            elif isinstance(subject, frozenset):
+                self._mark_all(subject)
+            self._drain()
+
+    def _drain(self) -> None:
+        """Apply queued commands to the state at once; requests they need are queued."""
+        while True:
+            with self._lock:
+                if not self._inbox:
+                    return
+                command, argument = self._inbox.popleft()
+            if command == "refresh":
+                self._need_full = True
+                self._refresh = True
+                self._next_at = self._clock.monotonic()
+            elif command == "popups_paused":
+                self._set(popups_paused=bool(argument))
+            elif command == "autostart":
+                self._set(autostart=argument)
+            elif command == "notice":
+                self._set(notice=str(argument))
+            elif command == "mark" and isinstance(argument, int):
+                note = self._find(argument)
+                if note is not None and note.id not in self._pending:
+                    self._pending.add(note.id)
+                    self._work.append(("mark", note))
+                    self._show(notice=None)
+            elif command == "mark_all" and self.state.count > 0:
+                ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
+                self._pending |= ids
+                self._work.append(("mark_all", ids))
+                self._show(notice=None)
+
+    def _find(self, notification_id: int) -> Notification | None:
+        if self.state.status is Status.SIGNED_OUT or self._known is None:
+            return None
+        return next((n for n in self._known.items if n.id == notification_id), None)
+
+    def _set(self, **changes: object) -> None:
+        """Change the state and publish it (owner thread only)."""
+        state = dataclasses.replace(self.state, **changes)  # type: ignore[arg-type]
+        if state != self.state:
+            self.state = state
+            self._publish(state)
+
+    def _show(self, **changes: object) -> None:
+        """Publish the known list through the pending reads (no toasts)."""
+        if self._known is not None and self.state.status is not Status.SIGNED_OUT:
+            out = reconcile(self._known, seen=_Everything(), first_run=False, pending=self._pending)
+            changes.update(count=out.count, items=out.items)
+        self._set(**changes)
+
+    def _call(self, request: Callable[[Client], T], client: Client) -> T:
+        """Run one request on the helper thread; take commands while it runs."""
+        future = self._requests.submit(lambda: request(client))
+        future.add_done_callback(lambda _f: self._wake.set())
+        while not future.done():
+            self._wake.wait(WAKE_SLICE)
+            self._wake.clear()
+            self._drain()
+            if self._stop.is_set():
+                raise _Stopped
+        return future.result()
+
+    # -- reads asked for by the user ------------------------------------------------
+    def _mark(self, note: Notification) -> None:
+        client = self._ensure_client()
+        try:
+            if client is None:
+                raise CredentialError(self._key_problem or _("not signed in"))
+            self._call(lambda c: c.mark_read(note.id), client)
+        except NotFoundError:
+            log.info("Notification %s is gone on the server already.", note.id)
+        except TraynotifyError as exc:
+            self._pending.discard(note.id)
+            message = _("Could not mark “{title}” read: {reason}").format(
+                title=one_line(note.title, 40), reason=one_line(str(exc))
+            )
+            self._refused(message, exc)
+            return
+        self._pending.discard(note.id)
+        self._forget({note.id})
+        self._show()
+
+    def _mark_all(self, ids: frozenset[int]) -> None:
+        """Mark all, having first shown everything it will mark; name what else it did."""
+        client = self._ensure_client()
+        expected: set[int] = set(ids)
+        try:
+            if client is None:
+                raise CredentialError(self._key_problem or _("not signed in"))
+            # Anything new since the last poll is shown before it can be marked read.
+            self._absorb(self._fetch(client))
+            known = self._known or Snapshot(0, ())
+            expected |= {n.id for n in known.items}
+            self._pending |= expected
+            self._show()
+            marked = self._call(lambda c: c.mark_all_read(), client)
+        except TraynotifyError as exc:
+            self._pending -= expected
+            message = _("Could not mark all as read: {reason}").format(reason=one_line(str(exc)))
+            self._refused(message, exc)
+            return
+        self._pending -= expected
+        extra = marked - known.total
+        self._known = Snapshot(0, ())
+        self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
+        self._show()
+        if extra > 0:
+            self._name_also_marked(client, expected, extra)
+
+    def _name_also_marked(self, client: Client, expected: Collection[int], extra: int) -> None:
+        try:
+            page = self._call(lambda c: c.list(read=True, page_size=PAGE_SIZE), client)
+            found = also_marked(page.items, expected, self._seen, extra)
+        except TraynotifyError as exc:
+            log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
+            found = ()
+        if found:
+            self._seen.add(n.id for n in found)
+        toast = also_marked_toast(found, extra - len(found))
+        self._set(notice=toast.title)
+        self._toast(toast)
+
+    def _refused(self, message: str, exc: TraynotifyError) -> None:
+        self._show(notice=message)
+        self._toast(Toast(_("traynotify"), message))
+        if isinstance(exc, AuthenticationError) and self._client is not None:
+            self._rejected_key = self._client_key
+            self._signed_out(one_line(str(exc)))
+
+    def _forget(self, ids: Collection[int]) -> None:
+        """The server confirmed these reads: drop them from the known list."""
+        if self._known is None:
+            return
+        kept = tuple(n for n in self._known.items if n.id not in ids)
+        gone = len(self._known.items) - len(kept)
+        self._known = Snapshot(max(0, self._known.total - gone), kept, self._known.stale)
+
+    # -- polling --------------------------------------------------------------------
+    def _ensure_client(self) -> Client | None:
+        try:
+            key = self._key_source()
+            self._key_problem = None
+        except CredentialError as exc:
+            key, self._key_problem = None, one_line(str(exc), 120)
+        if key is None or key == self._rejected_key:
+            return None
+        if self._client is None or key != self._client_key:
+            if self._client is not None:
+                self._client.close()
+            self._client = self._client_factory(key)
+            self._client_key = key
+            self._known = None
+        return self._client
+
+    def _poll(self) -> float:
+        """Ask the server; returns the delay until the next poll."""
+        client = self._ensure_client()
+        if client is None:
+            problem = self._key_problem or (
+                _("the key was rejected; sign in again") if self._rejected_key else _("no API key")
+            )
+            if self.state.status is not Status.SIGNED_OUT or self.state.problem != problem:
+                self._signed_out(problem)
+            return self.config.interval
+        try:
+            snapshot = self._fetch(client)
+        except AuthenticationError as exc:
+            self._rejected_key = self._client_key
+            self._signed_out(one_line(str(exc)))
+            return self.config.interval
+        except ApiError as exc:
+            self._failures += 1
+            retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
+            status = Status.OFFLINE if isinstance(exc, NetworkError) else Status.ERROR
+            log.warning("Poll failed (%s); next try in a while.", one_line(str(exc)))
+            self._set(status=status, stale=True, problem=one_line(str(exc), 80))
+            return next_delay(self.config.interval, self._failures, retry_after, self._rng)
+        self._failures = 0
+        self._rejected_key = None
+        self._absorb(snapshot)
+        return self.config.interval
+
+    def _fetch(self, client: Client) -> Snapshot:
+        """The server's unread list, with as few requests as it takes."""
+        known = self._known
+        if not self._need_full and known is not None and self._clock.monotonic() < self._full_at:
+            probe = self._call(lambda c: c.list(unread=True, page_size=1), client)
+            newest = probe.items[0] if probe.items else None
+            if not probe_changed(known, probe.total, newest):
+                return known
+            size = prefix_size(known.total, probe.total, self.config.menu_length)
+            top = self._call(lambda c: c.list(unread=True, page_size=size), client)
+            merged = merge_prefix(known, top.items, top.total)
+            if merged is not None:
+                return merged
+        return self._walk(client)
+
+    def _walk(self, client: Client) -> Snapshot:
+        """Every page of the unread list (up to MAX_PAGES); once more if it moved meanwhile."""
+        for _attempt in range(2):
+            found: dict[int, Notification] = {}
+            total, page_no = 0, 1
+            while True:
+                page = self._call(_unread_page(page_no), client)
+                total = page.total
+                for note in page.items:
+                    found.setdefault(note.id, note)
+                if not page.items or page_no * PAGE_SIZE >= total or page_no >= MAX_PAGES:
+                    break
+                page_no += 1
+            if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
+                break  # nothing shifted between pages
+        self._need_full = False
+        self._full_at = self._clock.monotonic() + full_walk_every(page_no)
+        items = tuple(sorted(found.values(), key=newest_first, reverse=True))
+        return Snapshot(total, items)
+
+    def _absorb(self, snapshot: Snapshot) -> None:
+        """Show a fresh snapshot: toast what is new, remember it, publish the state."""
+        self._drain()  # clicks made while the answer was on its way
+        first_run = self._seen.first_run
+        out = reconcile(
+            snapshot,
+            seen=self._seen,
+            first_run=first_run,
+            pending=self._pending,
+            muted=self.config.muted_types,
+            popups=not self.state.popups_paused,
+        )
+        if out.new or first_run:
+            self._seen.add(out.remember, unread=out.remember if snapshot.complete else None)
+        self._known = snapshot
+        self._set(
+            status=Status.OK,
+            count=out.count,
+            items=out.items,
+            stale=False,
+            problem=None,
+            updated_at=datetime.now(timezone.utc),
+        )
+        for toast in out.toasts:
+            self._toast(toast)
+
+    def _signed_out(self, problem: str) -> None:
+        self._known = None
+        self._pending.clear()
+        self._set(status=Status.SIGNED_OUT, count=0, items=(), stale=False, problem=problem)

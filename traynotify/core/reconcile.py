@@ -1,0 +1,171 @@
+"""What is new, what the tray shows, what to remember: pure functions over plain values.
+
+The poller asks the server and hands the answers here; nothing in this module
+reads a clock, touches the network or knows about threads.
+
+How change is detected (see the README's design notes):
+
+* Every interval the poller sends one probe, ``GET /notifications?unread=true&page_size=1``:
+  its ``total`` is the unread count and its one item the newest unread. When both
+  match what it knows (:func:`probe_changed`), nothing else is fetched.
+* Otherwise it fetches the top of the unread list (:func:`prefix_size`) and lines it
+  up with the list it already knows (:func:`merge_prefix`); when unread rows are
+  missing from both it walks every page (bounded by MAX_PAGES).
+* Now and then it walks every page anyway (:func:`full_walk_every`), so that what
+  a probe cannot see (one read elsewhere and one new that sorts below the top, in
+  the same interval) is bounded in time too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Container, Sequence
+from dataclasses import dataclass
+
+from ..models import Notification, newest_first
+from ..toasts import Toast, plan_toasts
+
+PAGE_SIZE = 200
+"""Rows per page when walking the whole unread list (the API's maximum)."""
+MAX_PAGES = 50
+"""Pages walked at most (10,000 unread); beyond that the oldest are not looked at."""
+STATE_ITEMS = 50
+"""Unread notifications kept in the tray state (the menu shows the first few)."""
+PREFIX_MARGIN = 10
+"""Rows fetched from the top after a change beyond the growth (at least the menu's length)."""
+FULL_EVERY = 600.0
+"""Seconds between full walks, per page walked (10 min for an ordinary account)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the poller knows of the server's unread list."""
+
+    total: int
+    """Unread count the server reported."""
+    items: tuple[Notification, ...]
+    """Unread notifications, newest first: all of them, or the first MAX_PAGES pages."""
+    stale: int = 0
+    """How many of ``items`` below the top were read elsewhere since (unknown which)."""
+
+    @property
+    def complete(self) -> bool:
+        return len(self.items) - self.stale >= self.total
+
+    @property
+    def newest(self) -> Notification | None:
+        return self.items[0] if self.items else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to show and say after a snapshot."""
+
+    count: int
+    """The badge: unread on the server minus the reads still pending here."""
+    items: tuple[Notification, ...]
+    """The menu's source: newest unread minus pending reads (at most STATE_ITEMS)."""
+    toasts: tuple[Toast, ...]
+    remember: tuple[int, ...]
+    """Ids to record as shown (every unread id in the snapshot)."""
+    new: tuple[int, ...]
+    """Ids that were not shown before (toasted, summarised, or silent when muted/paused)."""
+
+
+def probe_changed(known: Snapshot | None, total: int, newest: Notification | None) -> bool:
+    """Whether a probe's answer differs from what is known (then fetch more)."""
+    if known is None:
+        return True
+    known_newest = known.newest
+    return total != known.total or (
+        (newest.id if newest else None) != (known_newest.id if known_newest else None)
+    )
+
+
+def prefix_size(known_total: int, total: int, menu_length: int) -> int:
+    """Rows to fetch from the top after a probe saw a change: the growth, plus enough
+    that the menu's rows come straight from the server."""
+    return min(PAGE_SIZE, max(0, total - known_total) + max(PREFIX_MARGIN, menu_length))
+
+
+def merge_prefix(
+    known: Snapshot | None, prefix: Sequence[Notification], total: int
+) -> Snapshot | None:
+    """Line up the top of the unread list with what is known; None: walk every page.
+
+    ``prefix`` is the first page of the unread list; everything below its last row is
+    taken from ``known``. Those rows may come to more than ``total``: some below were
+    read elsewhere. Which ones does not change the badge, the menu or what is new,
+    so they stay listed (counted in ``stale``) until the next full walk. When that
+    surplus shrinks, unread rows appeared below the top that were never listed (a new
+    one that sorts low): walk.
+    """
+    if len(prefix) >= total:
+        return Snapshot(total, tuple(prefix))
+    if known is None or not prefix:
+        return None
+    last = newest_first(prefix[-1])
+    fetched = {n.id for n in prefix}
+    tail = tuple(n for n in known.items if newest_first(n) < last and n.id not in fetched)
+    beyond = max(0, known.total - (len(known.items) - known.stale))  # past the walk's bound
+    surplus = len(prefix) + len(tail) + beyond - total
+    if surplus < known.stale:
+        return None
+    return Snapshot(total, (*prefix, *tail), surplus)
+
+
+def full_walk_every(pages: int) -> float:
+    """Seconds between full walks: one page's worth of traffic per FULL_EVERY at most."""
+    return FULL_EVERY * max(1, pages)
+
+
+def reconcile(
+    snapshot: Snapshot,
+    *,
+    seen: Container[int],
+    first_run: bool,
+    pending: Collection[int] = frozenset(),
+    muted: Collection[str] = (),
+    popups: bool = True,
+) -> Outcome:
+    """The tray state, the toasts and the ids to remember for one snapshot.
+
+    New means: unread on the server, never shown before (``seen``), and not a read
+    the user just asked for (``pending``). The first run shows one summary of the
+    backlog and records all of it as shown.
+    """
+    visible = tuple(n for n in snapshot.items if n.id not in pending)
+    hidden = len(snapshot.items) - len(visible)
+    count = max(0, snapshot.total - hidden)
+    new = [n for n in visible if n.id not in seen]
+    if not snapshot.complete:
+        # More unread than a walk covers: rows that come into view from below, as
+        # others are read, are old. New ones sort above the oldest row shown before.
+        shown = [n for n in snapshot.items if n.id in seen]
+        floor = newest_first(shown[-1]) if shown else None
+        new = [n for n in new if floor is None or newest_first(n) > floor]
+    toasts = plan_toasts(
+        new if not first_run else visible,
+        first_run=first_run,
+        unread_total=count,
+        muted=muted,
+        enabled=popups,
+    )
+    return Outcome(
+        count=count,
+        items=visible[:STATE_ITEMS],
+        toasts=tuple(toasts),
+        remember=tuple(n.id for n in snapshot.items),
+        new=tuple(n.id for n in new),
+    )
+
+
+def also_marked(
+    read: Sequence[Notification], expected: Container[int], seen: Container[int], extra: int
+) -> tuple[Notification, ...]:
+    """Which of ``read`` a mark-all flipped beyond ``expected``: the ``extra`` never
+    shown (not in ``seen``) that were read last, newest first."""
+    if extra <= 0:
+        return ()
+    unknown = [n for n in read if n.id not in expected and n.id not in seen and n.read_at]
+    unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+    return tuple(sorted(unknown[:extra], key=newest_first, reverse=True))
