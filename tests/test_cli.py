@@ -35,7 +35,7 @@ def test_count_formats(env: dict[str, str]) -> None:
     waybar = json.loads(run(["count", "--format", "waybar"], env)[1])
     assert waybar == {
         "text": "3",
-        "tooltip": "traynotify: 3 unread\n• Payment received · $25.00\n• Balance low\n• Mei joined",
+        "tooltip": "traynotify: 3 unread",
         "class": ["unread", "fresh"],
         "alt": "unread",
     }

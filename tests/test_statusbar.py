@@ -172,10 +172,11 @@ def test_count_without_a_tray_is_one_request(env: dict[str, str], server: Contra
         assert len(server.requests()) == 1
         if expected:
             assert out == expected + "\n"
+        assert server.requests()[0].path.endswith("/unread-count")  # the badge endpoint
     assert json.loads(run(["count", "--format", "json"], env)[1]) == {
         "count": 3,
         "state": "fresh",
-        "titles": ["Payment received · $25.00", "Balance low", "Mei joined"],
+        "titles": [],
         "problem": None,
         "source": "server",
     }

@@ -136,18 +136,10 @@ def _print_tray_count(ctx: Context, bar: BarState, fmt: Format) -> int:
 
 
 def _count_from_server(ctx: Context) -> BarState:
-    """One request: the unread count and the newest titles."""
-    from ..models import newest_first
-
+    """One request, to the endpoint the API names for badges: the unread count alone."""
     with ctx.open_client() as client:
-        page = client.list(unread=True, page_size=TITLES)
-    items = sorted(page.items, key=newest_first, reverse=True)
-    return BarState(
-        "fresh",
-        unread=page.total,
-        titles=tuple(one_line(n.title, 80) for n in items[:TITLES]),
-        interval=ctx.settings.interval,
-    )
+        count = client.unread_count()
+    return BarState("fresh", unread=count, interval=ctx.settings.interval)
 
 
 # -- open -------------------------------------------------------------------------------
