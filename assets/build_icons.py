@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traynotify.badge import Look
-from traynotify.icons import render_icon
+from traynotify.core.badge import Look
+from traynotify.desktop.icons import render_icon
 
 HERE = Path(__file__).resolve().parent
 PNG_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psutil
 
-from traynotify.api import Client
+from traynotify.api.client import Client
 from traynotify.core.poller import Poller, PollerConfig
-from traynotify.seen import SeenStore
-from traynotify.tray import Tray
+from traynotify.desktop.seen import SeenStore
+from traynotify.desktop.tray.pystray_tray import Tray
 
 
 class StepClock:

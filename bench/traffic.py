@@ -30,11 +30,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from traynotify.api import Client  # noqa: E402
+from traynotify.api.client import Client  # noqa: E402
 from traynotify.core.poller import Poller, PollerConfig  # noqa: E402
+from traynotify.core.toasts import Toast  # noqa: E402
+from traynotify.desktop.seen import SeenStore  # noqa: E402
 from traynotify.devserver import ContractServer, Store  # noqa: E402
-from traynotify.seen import SeenStore  # noqa: E402
-from traynotify.toasts import Toast  # noqa: E402
 
 INTERVAL = 60.0
 POLLS = 60  # one hour

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from traynotify.api import Client
+from traynotify.api.client import Client
 from traynotify.devserver import ContractServer, Store
 
 from .desktop import ICON_NAME, AppProcess, Desktop, browser_stub, start_desktop, wait_for

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from traynotify import __version__, errors
-from traynotify.api import Client, parse_retry_after
+from traynotify.api.client import Client, parse_retry_after
 from traynotify.devserver import ContractServer
 
 from .conftest import KEY

@@ -12,17 +12,17 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from traynotify.autostart import (
+from traynotify.cli import main
+from traynotify.desktop.autostart import (
     UNREADABLE,
     describe,
     for_platform,
     launch_command,
     status,
 )
-from traynotify.autostart.launchd import LaunchAgent
-from traynotify.autostart.registry import RUN_KEY, RegistryAutostart, split_command_line
-from traynotify.autostart.xdg import XdgAutostart, quote_exec, unquote_exec
-from traynotify.cli import main
+from traynotify.desktop.autostart.launchd import LaunchAgent
+from traynotify.desktop.autostart.registry import RUN_KEY, RegistryAutostart, split_command_line
+from traynotify.desktop.autostart.xdg import XdgAutostart, quote_exec, unquote_exec
 
 COMMAND = ("/opt/trayno tify/bin/traynotify", "run")
 
@@ -236,7 +236,7 @@ def test_windows_command_lines_round_trip(args: list[str]) -> None:
 def test_the_registry_module_is_imported_only_on_windows() -> None:
     probe = (
         "import sys\n"
-        "from traynotify.autostart import for_platform\n"
+        "from traynotify.desktop.autostart import for_platform\n"
         "for_platform('win32')\n"
         "assert 'winreg' not in sys.modules\n"
     )

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from traynotify.api.models import KNOWN_TYPES
 from traynotify.devserver import ContractServer, Fault
-from traynotify.models import KNOWN_TYPES
 
 from .conftest import KEY, OTHER_KEY
 

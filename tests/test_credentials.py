@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from traynotify.cli import main
-from traynotify.credentials import SERVICE, KeySource, KeyStore, find_key
+from traynotify.desktop.credentials import SERVICE, KeySource, KeyStore, find_key
 from traynotify.devserver import ContractServer
 from traynotify.errors import CredentialError
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from traynotify.core.menu import build_menu
+from traynotify.core.state import Status, TrayState
 from traynotify.devserver import ContractServer
-from traynotify.menu import build_menu
-from traynotify.state import Status, TrayState
 
 from .conftest import KEY, Launch
 from .desktop import ICON_NAME, AppProcess, Desktop, wait_for

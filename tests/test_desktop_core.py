@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from traynotify.core.state import Status, TrayState
 from traynotify.devserver import ContractServer
-from traynotify.state import Status, TrayState
 
 from .conftest import Launch
 from .desktop import Desktop, wait_for

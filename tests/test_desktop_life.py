@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from traynotify.autostart import launch_command
-from traynotify.autostart.xdg import unquote_exec
+from traynotify.core.state import Status, TrayState
+from traynotify.desktop.autostart import launch_command
+from traynotify.desktop.autostart.xdg import unquote_exec
 from traynotify.devserver import ContractServer
-from traynotify.state import Status, TrayState
 
 from .conftest import KEY, OTHER_KEY, Launch
 from .desktop import ICON_NAME, Desktop, wait_for

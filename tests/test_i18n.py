@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from traynotify import i18n
-from traynotify.badge import tooltip
+from traynotify.api.models import Notification
 from traynotify.cli import main
-from traynotify.menu import build_menu
-from traynotify.models import Notification
-from traynotify.state import Status, TrayState
-from traynotify.text import ago
-from traynotify.toasts import plan_toasts
+from traynotify.core.badge import tooltip
+from traynotify.core.menu import build_menu
+from traynotify.core.state import Status, TrayState
+from traynotify.core.text import ago
+from traynotify.core.toasts import plan_toasts
 
 from .conftest import KEY, REPO
 from .test_cli import traynotify

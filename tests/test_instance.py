@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from traynotify.app import hand_over
-from traynotify.instance import (
+from traynotify.desktop.instance import (
     INFO_NAME,
     MAX_MESSAGE,
     UNIX_SOCKETS,

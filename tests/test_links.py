@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from traynotify.links import safe_link
+from traynotify.core.links import safe_link
 
 CONSOLE = "https://console.bytespike.ai"
 

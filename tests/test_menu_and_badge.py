@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from traynotify.badge import Look, badge_text, look_for, tooltip
-from traynotify.icons import render_icon
-from traynotify.menu import Action, build_menu
-from traynotify.models import Notification
-from traynotify.state import Status, TrayState
+from traynotify.api.models import Notification
+from traynotify.core.badge import Look, badge_text, look_for, tooltip
+from traynotify.core.menu import Action, build_menu
+from traynotify.core.state import Status, TrayState
+from traynotify.desktop.icons import render_icon
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from traynotify import notifier as notifier_module
-from traynotify.notifier import Notifier, linux_body, macos_command
-from traynotify.toasts import Toast
+from traynotify.core.toasts import Toast
+from traynotify.desktop.notify import plyer_notify as notifier_module
+from traynotify.desktop.notify.plyer_notify import Notifier, linux_body, macos_command
 
 from .desktop import Desktop, wait_for
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from traynotify import errors
-from traynotify.api import Client
-from traynotify.models import parse_count, parse_page
+from traynotify.api.client import Client
+from traynotify.api.models import parse_count, parse_page
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from traynotify.api import Client
+from traynotify.api.client import Client
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
+from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
+from traynotify.core.state import Status, TrayState
+from traynotify.core.toasts import Toast
+from traynotify.desktop.seen import KEEP_IDS, SeenStore
 from traynotify.devserver import ContractServer, Fault, RequestRecord
-from traynotify.schedule import BACKOFF_CAP, MAX_DELAY
-from traynotify.seen import KEEP_IDS, SeenStore
-from traynotify.state import Status, TrayState
-from traynotify.toasts import Toast
 
 from .conftest import KEY, T0
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from traynotify.core.state import Status
 from traynotify.devserver import ContractServer, Fault
-from traynotify.state import Status
 
 from .conftest import seeded_store
 from .test_poller import Harness

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from traynotify.api import Client
+from traynotify.api.client import Client
 from traynotify.devserver import ContractServer
 from traynotify.errors import ApiConnectionError
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from traynotify.api.models import Notification
 from traynotify.core.reconcile import (
     STATE_ITEMS,
     Snapshot,
@@ -16,7 +17,6 @@ from traynotify.core.reconcile import (
     probe_changed,
     reconcile,
 )
-from traynotify.models import Notification
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
 MUTED = "system.balance.notify.dispatched"

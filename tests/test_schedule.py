@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from traynotify.schedule import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
+from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
 
 
 def test_no_failure_means_the_interval() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from traynotify.files import write_atomic
-from traynotify.seen import KEEP_IDS, SeenStore
+from traynotify.desktop.files import write_atomic
+from traynotify.desktop.seen import KEEP_IDS, SeenStore
 
 URL = "https://llm.bytespike.ai"
 

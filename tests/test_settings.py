@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from traynotify.cli import main
-from traynotify.config import Settings, explain, resolve
+from traynotify.core.config import Settings, explain, resolve
+from traynotify.desktop.settings_file import change_setting, read_settings, settings_path
 from traynotify.errors import ConfigError
-from traynotify.settings_file import change_setting, read_settings, settings_path
 
 
 def cli(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from traynotify.core.state import Status, TrayState
 from traynotify.devserver import ContractServer
-from traynotify.state import Status, TrayState
 
 from .desktop import wait_for
 from .test_desktop import menu_downs_to, red_pixels

@@ -19,15 +19,15 @@ from typing import Any
 import jsonschema
 import pytest
 
+from traynotify.api.models import Notification
 from traynotify.cli import main
 from traynotify.cli.statusbar import TRAY_GRACE, OwnPoller, Watch
-from traynotify.config import Settings
 from traynotify.core.bar import BarState, bar_state, from_wire, render, to_wire
+from traynotify.core.config import Settings
+from traynotify.core.state import Status, TrayState
+from traynotify.desktop.instance import Instance
+from traynotify.desktop.paths import state_dir
 from traynotify.devserver import ContractServer, Fault
-from traynotify.instance import Instance
-from traynotify.models import Notification
-from traynotify.paths import state_dir
-from traynotify.state import Status, TrayState
 
 from .conftest import KEY
 
@@ -624,7 +624,7 @@ def test_a_plain_count_beside_a_tray_loads_neither_parser_nor_settings(
         "from traynotify.cli import main\n"
         "code = main(['count'])\n"
         "print(sorted(m for m in ('argparse', 'platformdirs', 'traynotify.cli.main', "
-        "'traynotify.config', 'dataclasses') if m in sys.modules))\n"
+        "'traynotify.core.config', 'dataclasses') if m in sys.modules))\n"
         "sys.exit(code)\n"
     )
     result = subprocess.run(
@@ -654,4 +654,5 @@ def test_watch_without_a_tray_loads_no_gui(env: dict[str, str]) -> None:
     imported = {line.split("|")[-1].strip() for line in err.splitlines()}
     assert "traynotify.core.poller" in imported
     gui = ("pystray", "PIL", "jeepney", "gi", "Xlib", "plyer")
-    assert not {m for m in imported if m.split(".")[0] in gui or m.startswith("traynotify.desktop")}
+    tray = tuple(f"traynotify.desktop.{m}" for m in ("tray", "notify", "dbus", "icons", "choose"))
+    assert not {m for m in imported if m.split(".")[0] in gui or m.startswith(tray)}

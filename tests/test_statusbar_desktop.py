@@ -138,7 +138,7 @@ def test_count_beside_the_tray_imports_no_http_library(launch: Launch) -> None:
     )
     assert done.stdout == "3\n"
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
-    assert "traynotify.channel" in imported  # it did ask the tray
+    assert "traynotify.desktop.channel" in imported  # it did ask the tray
     assert not {m for m in imported if m.split(".")[0] in ("httpx", "httpcore", "keyring")}
     assert "traynotify.credentials" not in imported
 

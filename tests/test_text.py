@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from traynotify.text import ago, one_line, to_json_text
+from traynotify.core.text import ago, one_line, to_json_text
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
 

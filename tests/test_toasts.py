@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from traynotify.models import Notification
-from traynotify.toasts import Toast, also_marked_toast, plan_toasts
+from traynotify.api.models import Notification
+from traynotify.core.toasts import Toast, also_marked_toast, plan_toasts
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
 

@@ -6,16 +6,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from traynotify.badge import Look
+from traynotify.api.models import Notification
+from traynotify.core.badge import Look
+from traynotify.core.menu import Action, build_menu
+from traynotify.core.state import Status, TrayState
+from traynotify.core.toasts import Toast
 from traynotify.desktop.choose import Probe, choose
+from traynotify.desktop.icons import render_icon
 from traynotify.desktop.notify.freedesktop import action_for, actions_for, body_text
 from traynotify.desktop.tray.dbusmenu import Ids, entry_props, rows_for
 from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body
-from traynotify.icons import render_icon
-from traynotify.menu import Action, build_menu
-from traynotify.models import Notification
-from traynotify.state import Status, TrayState
-from traynotify.toasts import Toast
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from traynotify.api import Client
-from traynotify.badge import tooltip
+from traynotify.api.client import Client
 from traynotify.cli import main
+from traynotify.core.badge import tooltip
 from traynotify.core.poller import Poller, PollerConfig
+from traynotify.core.state import Status
+from traynotify.desktop.seen import SeenStore
 from traynotify.devserver import ContractServer
 from traynotify.errors import NotFoundError, WrongApiUrlError
-from traynotify.seen import SeenStore
-from traynotify.state import Status
 
 from .conftest import KEY
 

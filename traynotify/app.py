@@ -14,22 +14,22 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from .api import Client
-from .autostart import Mechanism, launch_command, os_error
-from .browser import open_url
-from .config import Settings, key_from_env
+from .api.client import Client
 from .core.bar import bar_state, to_wire
+from .core.config import Settings, key_from_env
+from .core.links import safe_link
+from .core.menu import Action
 from .core.poller import Poller, PollerConfig
+from .core.state import Status, TrayState
+from .core.text import one_line
+from .core.toasts import Toast
+from .desktop.autostart import Mechanism, launch_command, os_error
+from .desktop.browser import open_url
+from .desktop.instance import Instance, send
+from .desktop.paths import state_dir
+from .desktop.seen import SeenStore
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
-from .instance import Instance, send
-from .links import safe_link
-from .menu import Action
-from .paths import state_dir
-from .seen import SeenStore
-from .state import Status, TrayState
-from .text import one_line
-from .toasts import Toast
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class App:
             self.quit()
 
     def on_command(self, command: str) -> dict[str, object] | None:
-        """A word from another traynotify process (see :mod:`traynotify.instance`).
+        """A word from another traynotify process (see :mod:`traynotify.desktop.instance`).
 
         Answered at once, from the published state: never from a request of its own."""
         if command == "state":
@@ -218,8 +218,8 @@ class App:
 
 def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str] = ()) -> int:
     """The tray app, once per user: a second start hands over to the first."""
-    from .autostart import for_platform
-    from .credentials import KeySource, KeyStore
+    from .desktop.autostart import for_platform
+    from .desktop.credentials import KeySource, KeyStore
 
     instance = Instance(state_dir())
     if not instance.acquire():

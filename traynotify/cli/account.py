@@ -38,9 +38,9 @@ def _read_key(stdin: TextIO, err: TextIO) -> str:
 
 
 def cmd_login(ctx: Context) -> int:
-    from ..api import Client
-    from ..config import ENV_KEY, check_key
-    from ..credentials import KeyStore
+    from ..api.client import Client
+    from ..core.config import ENV_KEY, check_key
+    from ..desktop.credentials import KeyStore
 
     settings = ctx.settings
     key = check_key(_read_key(ctx.stdin, ctx.err), _("your input"))
@@ -78,8 +78,8 @@ def cmd_login(ctx: Context) -> int:
 
 
 def cmd_logout(ctx: Context) -> int:
-    from ..config import ENV_KEY
-    from ..credentials import KeyStore
+    from ..core.config import ENV_KEY
+    from ..desktop.credentials import KeyStore
     from ..errors import KeyringUnavailable
 
     settings = ctx.settings

@@ -18,7 +18,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_autostart(ctx: Context) -> int:
-    from ..autostart import describe, for_platform, launch_command, os_error, status
+    from ..desktop.autostart import describe, for_platform, launch_command, os_error, status
 
     mechanism = for_platform()
     action = ctx.args.action

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..core.text import one_line
 from ..i18n import _
-from ..text import one_line
 
 if TYPE_CHECKING:
-    from ..api import Client
-    from ..config import Settings
-    from ..settings_file import FileSettings
+    from ..api.client import Client
+    from ..core.config import Settings
+    from ..desktop.settings_file import FileSettings
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Context:
     def file(self) -> FileSettings:
         """The settings file, read once."""
         if self._file is None:
-            from ..settings_file import read_settings, settings_path
+            from ..desktop.settings_file import read_settings, settings_path
 
             self._file = read_settings(settings_path())
         return self._file
@@ -61,7 +61,7 @@ class Context:
         The first time, each problem of the settings file is a warning on stderr (its
         value falls back to the default)."""
         if self._settings is None:
-            from ..config import resolve
+            from ..core.config import resolve
 
             if self.file_warnings:
                 self.file_warnings = False
@@ -79,32 +79,32 @@ class Context:
 
     def env_key_set(self) -> bool:
         """Whether BYTESPIKE_API_KEY is given (it wins over a stored key)."""
-        from ..config import ENV_KEY
+        from ..core.config import ENV_KEY
 
         return bool(self.env.get(ENV_KEY, "").strip())
 
     def api_key(self) -> str:
-        from ..credentials import KeyStore, find_key
+        from ..desktop.credentials import KeyStore, find_key
 
         return find_key(self.env, KeyStore(), self.settings.api_url)
 
     def open_client(self) -> Client:
-        from ..api import Client
+        from ..api.client import Client
 
         settings = self.settings
         return Client(settings.api_url, self.api_key())
 
     def ask_running_app(self, command: str, timeout: float = 2.0) -> dict[str, Any] | None:
         """The running tray app's answer to ``command``; None when none runs or it refused."""
-        from ..instance import request
-        from ..paths import state_dir
+        from ..desktop.instance import request
+        from ..desktop.paths import state_dir
 
         answer = request(state_dir(), command, timeout)
         return answer if answer is not None and answer.get("ok") is True else None
 
     def tell_running_app(self, command: str) -> bool:
         """Pass ``command`` to the running tray app; False when none runs."""
-        from ..instance import send
-        from ..paths import state_dir
+        from ..desktop.instance import send
+        from ..desktop.paths import state_dir
 
         return send(state_dir(), command)

@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from ..core.text import one_line
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
-from ..text import one_line
 from . import account, autostart, doctor, notifications, settings, statusbar, tray_app
 from .context import Context
 from .exits import (
@@ -33,7 +33,7 @@ from .parsing import build_parser as _build
 if TYPE_CHECKING:
     import argparse
 
-    from ..settings_file import FileSettings
+    from ..desktop.settings_file import FileSettings
 
 GROUPS = (
     tray_app.register,
@@ -65,7 +65,7 @@ def main(
     stdin = stdin or sys.stdin
     file = _choose_language()
     parser = build_parser()
-    from ..config import SETTING_NAMES
+    from ..core.config import SETTING_NAMES
 
     known = known_words(parser) | set(SETTING_NAMES)
 
@@ -187,7 +187,7 @@ def _choose_language() -> FileSettings | None:
     from ..i18n import use_language
 
     try:
-        from ..settings_file import read_settings, settings_path
+        from ..desktop.settings_file import read_settings, settings_path
 
         file = read_settings(settings_path())
     except Exception:  # the command will report it; the language is not worth failing over

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..api.models import MAX_PAGE_SIZE
+from ..core.text import ago, one_line, to_json_text
 from ..errors import ConfigError, InvalidRequestError, NotFoundError, TraynotifyError
 from ..i18n import _, ngettext
-from ..models import MAX_PAGE_SIZE
-from ..text import ago, one_line, to_json_text
 from .context import Context
 from .exits import EXIT_OK, exit_code_for
 from .parsing import notification_id, whole_number
 
 if TYPE_CHECKING:
-    from ..models import Notification
+    from ..api.models import Notification
 
 DEFAULT_LIST_SIZE = 20
 
@@ -90,8 +90,8 @@ def _terminal_width(ctx: Context) -> int:
 
 
 def cmd_list(ctx: Context) -> int:
-    from ..api import list_params
-    from ..models import to_json
+    from ..api.client import list_params
+    from ..api.models import to_json
 
     args = ctx.args
     if args.all and args.page is not None:

@@ -38,11 +38,11 @@ def _format(argv: Sequence[str]) -> str | None:
 
 
 def _config_file() -> Path:
-    """The settings file (:func:`traynotify.settings_file.settings_path`), as _state_dir."""
+    """The settings file (:func:`traynotify.desktop.settings_file.settings_path`), as _state_dir."""
     if sys.platform.startswith("linux"):
         base = os.environ.get("XDG_CONFIG_HOME", "").strip()
         return Path(base or os.path.expanduser("~/.config")) / "traynotify" / "config.toml"
-    from ..settings_file import settings_path
+    from ..desktop.settings_file import settings_path
 
     return settings_path()
 
@@ -85,7 +85,7 @@ def _file_settings() -> dict[str, str] | None:
 
 
 def _state_dir() -> Path:
-    """Where the tray app says how to reach it (:func:`traynotify.paths.state_dir`).
+    """Where the tray app says how to reach it (:func:`traynotify.desktop.paths.state_dir`).
 
     On Linux this is the XDG rule, written out: platformdirs takes longer to load than
     the rest of this answer. Should the two ever differ, no tray answers here and the
@@ -93,7 +93,7 @@ def _state_dir() -> Path:
     if sys.platform.startswith("linux"):
         base = os.environ.get("XDG_STATE_HOME", "").strip()
         return Path(base or os.path.expanduser("~/.local/state")) / "traynotify"
-    from ..paths import state_dir
+    from ..desktop.paths import state_dir
 
     return state_dir()
 
@@ -106,8 +106,8 @@ def count_from_tray(argv: Sequence[str], env: Mapping[str, str], out: TextIO) ->
     file = _file_settings()
     if file is None:
         return None
-    from ..channel import request
-    from ..defaults import DEFAULT_API_URL, ENV_API_URL
+    from ..core.defaults import DEFAULT_API_URL, ENV_API_URL
+    from ..desktop.channel import request
 
     answer = request(_state_dir(), "state", timeout=1.0)
     if answer is None or answer.get("ok") is not True:

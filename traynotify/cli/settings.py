@@ -44,7 +44,7 @@ def _shown(value: Any) -> str:
 
 
 def cmd_path(ctx: Context) -> int:
-    from ..settings_file import settings_path
+    from ..desktop.settings_file import settings_path
 
     print(settings_path(), file=ctx.out)
     return EXIT_OK
@@ -52,7 +52,7 @@ def cmd_path(ctx: Context) -> int:
 
 def cmd_set(ctx: Context) -> int:
     """config set NAME VALUE, and config unset NAME."""
-    from ..settings_file import change_setting, settings_path
+    from ..desktop.settings_file import change_setting, settings_path
 
     args = ctx.args
     path = settings_path()
@@ -75,8 +75,8 @@ def cmd_set(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    from ..config import SETTING_NAMES, explain
-    from ..settings_file import settings_path
+    from ..core.config import SETTING_NAMES, explain
+    from ..desktop.settings_file import settings_path
 
     out = ctx.out
     ctx.file_warnings = False  # listed below instead

@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..core.bar import FORMATS, TITLES, BarState, Format, bar_state, from_wire, headline, render
+from ..core.text import one_line, to_json_text
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
-from ..text import one_line, to_json_text
 from .context import Context
 from .exits import EXIT_AUTH, EXIT_OK, exit_code_for
 from .tray_app import _number
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..state import TrayState
+    from ..core.config import Settings
+    from ..core.state import TrayState
 
 FOLLOW_EVERY = 1.0
 """Seconds between two asks of the tray's state (half its interval when that is shorter)."""
@@ -148,9 +148,9 @@ def _count_from_server(ctx: Context) -> BarState:
 def cmd_open(ctx: Context) -> int:
     if not ctx.args.direct and ctx.ask_running_app("open") is not None:
         return EXIT_OK
-    from ..browser import open_url
+    from ..core.links import safe_link
+    from ..desktop.browser import open_url
     from ..errors import ConfigError
-    from ..links import safe_link
 
     url = safe_link(ctx.settings.console_url, "/")
     if url is None:
@@ -200,9 +200,9 @@ class OwnPoller:
         """A new poller (not started), publishing to this source."""
         import tempfile
 
-        from ..api import Client
+        from ..api.client import Client
         from ..core.poller import Poller, PollerConfig
-        from ..seen import SeenStore
+        from ..desktop.seen import SeenStore
 
         settings = self.settings
         self._folder = tempfile.TemporaryDirectory(prefix="traynotify-watch-")
@@ -345,7 +345,7 @@ def _ending_on_signals(stop: Callable[[], None]) -> Iterator[None]:
 
 
 def cmd_watch(ctx: Context) -> int:
-    from ..credentials import KeySource, KeyStore
+    from ..desktop.credentials import KeySource, KeyStore
 
     settings = ctx.settings
     wake = threading.Event()

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from ..config import MIN_INTERVAL
+from ..core.config import MIN_INTERVAL
 from ..errors import ConfigError
 from ..i18n import _
 from .context import Context
@@ -70,7 +70,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _check_state_folder(ctx: Context) -> None:
     """The folder for the lock and the shown ids must be usable before the tray starts."""
-    from ..paths import state_dir
+    from ..desktop.paths import state_dir
 
     folder = state_dir()
     try:

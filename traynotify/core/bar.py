@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..i18n import _
-from ..text import one_line, to_json_text
+from .text import one_line, to_json_text
 
 if TYPE_CHECKING:
-    from ..state import TrayState
+    from .state import TrayState
 
 Freshness = Literal["fresh", "stale", "offline", "signed-out", "starting"]
 FRESHNESS: tuple[Freshness, ...] = ("fresh", "stale", "offline", "signed-out", "starting")
@@ -49,7 +49,7 @@ class BarState(NamedTuple):
 
 def bar_state(state: TrayState, interval: float) -> BarState:
     """The bar's view of a tray state."""
-    from ..state import Status
+    from .state import Status
 
     freshness: Freshness
     if state.status is Status.SIGNED_OUT:
@@ -112,7 +112,7 @@ def from_wire(data: object) -> BarState | None:
 
 
 def _badge(count: int) -> str:
-    """The icon's badge text (:func:`traynotify.badge.badge_text`), "0" for none."""
+    """The icon's badge text (:func:`traynotify.core.badge.badge_text`), "0" for none."""
     return str(count) if count <= 99 else "99+"
 
 

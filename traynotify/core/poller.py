@@ -20,12 +20,13 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Protocol, TypeVar
 
-from ..api import Client
+from ..api.client import Client
+from ..api.models import Notification, Page, newest_first
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -36,12 +37,6 @@ from ..errors import (
     TraynotifyError,
 )
 from ..i18n import _
-from ..models import Notification, Page, newest_first
-from ..schedule import first_delay, next_delay, slept
-from ..seen import SeenStore
-from ..state import Status, TrayState
-from ..text import one_line
-from ..toasts import Toast, also_marked_toast
 from .reconcile import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -53,6 +48,10 @@ from .reconcile import (
     probe_changed,
     reconcile,
 )
+from .schedule import first_delay, next_delay, slept
+from .state import Status, TrayState
+from .text import one_line
+from .toasts import Toast, also_marked_toast
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +64,15 @@ T = TypeVar("T")
 class Clock(Protocol):
     def monotonic(self) -> float: ...
     def wall(self) -> float: ...
+
+
+class ShownIds(Protocol):
+    """Which notifications were already shown, kept across restarts (desktop.seen on disk)."""
+
+    first_run: bool
+
+    def __contains__(self, notification_id: object) -> bool: ...
+    def add(self, ids: Iterable[int], unread: Collection[int] | None = None) -> None: ...
 
 
 class SystemClock:
@@ -143,7 +151,7 @@ class Poller:
         config: PollerConfig,
         key_source: Callable[[], str | None],
         client_factory: Callable[[str], Client],
-        seen: SeenStore,
+        seen: ShownIds,
         publish: Callable[[TrayState], None],
         toast: Callable[[Toast], object],
         clock: Clock | None = None,

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection, Container, Sequence
 from dataclasses import dataclass
 
-from ..models import Notification, newest_first
-from ..toasts import Toast, plan_toasts
+from ..api.models import Notification, newest_first
+from .toasts import Toast, plan_toasts
 
 PAGE_SIZE = 200
 """Rows per page when walking the whole unread list (the API's maximum)."""

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ..core.menu import Action
 from ..errors import ConfigError
-from ..menu import Action
 from .dbus import Bus, BusError, has_owner
 from .notify import Notifier
 from .tray import TrayAdapter
@@ -161,7 +161,7 @@ def open_desktop(
 
         tray = SniTray(on_action, menu_length, bus=bus)
     else:
-        from ..tray import Tray  # pystray: loads a toolkit
+        from .tray.pystray_tray import Tray  # pystray: loads a toolkit
 
         tray = Tray(on_action, menu_length)
     notifier: Notifier
@@ -170,7 +170,7 @@ def open_desktop(
 
         notifier = FreedesktopNotifier(bus, on_action)
     else:
-        from ..notifier import Notifier as PlyerNotifier
+        from .notify.plyer_notify import Notifier as PlyerNotifier
 
         notifier = PlyerNotifier()
     return Desktop(tray, notifier, choice)

@@ -30,7 +30,7 @@ from jeepney import (
 )
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
 
-from ..text import one_line
+from ..core.text import one_line
 from .markup import escape
 
 log = logging.getLogger(__name__)

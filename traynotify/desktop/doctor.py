@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from ..text import one_line
+from ..core.text import one_line
 from .choose import PYSTRAY, WATCHER, Probe, choose, connect, probe
 from .dbus import Bus, BusError, bus_call
 
@@ -127,7 +127,7 @@ def keyring_finding(env: Mapping[str, str]) -> Finding:
 
 
 def autostart_finding() -> Finding:
-    from ..autostart import describe, for_platform, launch_command, status
+    from .autostart import describe, for_platform, launch_command, status
 
     mechanism = for_platform()
     try:
@@ -140,7 +140,7 @@ def autostart_finding() -> Finding:
 
 
 def settings_finding() -> Finding:
-    from ..settings_file import read_settings, settings_path
+    from .settings_file import read_settings, settings_path
 
     path = settings_path()
     if not path.exists():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from ..api.models import Notification
 from ..errors import ConfigError
-from ..models import Notification
 from .samples import add_next, seed, ticker
 from .server import ContractServer
 from .store import Store

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-from ..models import Notification
+from ..api.models import Notification
 from .store import Store
 
 DEMO_KEY = "demo-key-not-a-secret"

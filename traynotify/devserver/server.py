@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from ..models import KNOWN_TYPES, MAX_PAGE_SIZE, format_time, to_json
+from ..api.models import KNOWN_TYPES, MAX_PAGE_SIZE, format_time, to_json
 from .store import Store, StoreError
 
 BASE = "/api/v1/me/notifications"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-from ..models import Notification, newest_first
+from ..api.models import Notification, newest_first
 
 
 class StoreError(Exception):

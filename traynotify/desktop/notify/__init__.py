@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ...toasts import Toast
+from ...core.toasts import Toast
 
 
 class Notifier(Protocol):

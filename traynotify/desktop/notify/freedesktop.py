@@ -17,13 +17,13 @@ from typing import Any
 
 from jeepney import HeaderFields, MatchRule
 
-from ...badge import Look
+from ...core.badge import Look
+from ...core.menu import Action
+from ...core.text import one_line, paragraph
+from ...core.toasts import Toast
 from ...i18n import _
-from ...icons import render_icon
-from ...menu import Action
-from ...text import one_line, paragraph
-from ...toasts import Toast
 from ..dbus import Bus, bus_call, name_owner_rule, reply_body, reply_error
+from ..icons import render_icon
 from ..markup import escape
 
 log = logging.getLogger(__name__)

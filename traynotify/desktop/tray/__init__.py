@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ...state import TrayState
+from ...core.state import TrayState
 
 
 class TrayAdapter(Protocol):

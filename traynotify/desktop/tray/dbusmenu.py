@@ -1,6 +1,6 @@
 """The tray menu over ``com.canonical.dbusmenu`` (versions 2 and 3).
 
-The rows come from :func:`traynotify.menu.build_menu`. Each row keeps its id for
+The rows come from :func:`traynotify.core.menu.build_menu`. Each row keeps its id for
 as long as it means the same thing (the same action on the same notification),
 so a click on a menu the host drew a moment ago still does what it showed.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...menu import Action, Entry
+from ...core.menu import Action, Entry
 from ..dbus import Bus, Interface, Method, MethodError, Property
 
 log = logging.getLogger(__name__)

@@ -24,11 +24,10 @@ from typing import Any
 
 from PIL import Image
 
-from ...badge import Look, look_for, tooltip
-from ...icons import render_icon
-from ...menu import Action, Entry, build_menu
-from ...state import Status, TrayState
-from ...text import one_line
+from ...core.badge import Look, look_for, tooltip
+from ...core.menu import Action, Entry, build_menu
+from ...core.state import Status, TrayState
+from ...core.text import one_line
 from ..dbus import (
     BUS_NAME,
     Bus,
@@ -40,6 +39,7 @@ from ..dbus import (
     reply_body,
     reply_error,
 )
+from ..icons import render_icon
 from ..markup import escape
 from . import dbusmenu
 

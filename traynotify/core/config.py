@@ -8,14 +8,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..api.models import KNOWN_TYPES
+from ..errors import ConfigError, CredentialError
+from ..i18n import _
 from .defaults import DEFAULT_API_URL as DEFAULT_API_URL
 from .defaults import DEFAULT_CONSOLE_URL as DEFAULT_CONSOLE_URL
 from .defaults import ENV_API_URL as ENV_API_URL
 from .defaults import ENV_CONSOLE_URL as ENV_CONSOLE_URL
 from .defaults import ENV_KEY as ENV_KEY
-from .errors import ConfigError, CredentialError
-from .i18n import _
-from .models import KNOWN_TYPES
 
 MIN_INTERVAL = 1.0
 MAX_MENU_LENGTH = 50

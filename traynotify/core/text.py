@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from .i18n import _, ngettext
+from ..i18n import _, ngettext
 
 ELLIPSIS = "…"
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import SETTING_NAMES, check_value
-from .errors import ConfigError
+from ..core.config import SETTING_NAMES, check_value
+from ..errors import ConfigError
+from ..i18n import _
 from .files import write_atomic
-from .i18n import _
 
 if sys.version_info >= (3, 11):
     import tomllib

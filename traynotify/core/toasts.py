@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from .i18n import _, ngettext
-from .models import Notification
+from ..api.models import Notification
+from ..i18n import _, ngettext
 from .text import one_line, paragraph
 
 MAX_SINGLE = 3

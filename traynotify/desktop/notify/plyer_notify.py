@@ -13,8 +13,8 @@ import warnings
 from html import escape
 from typing import Any
 
-from .text import one_line, paragraph
-from .toasts import Toast
+from ...core.text import one_line, paragraph
+from ...core.toasts import Toast
 
 log = logging.getLogger(__name__)
 

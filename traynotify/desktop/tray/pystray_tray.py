@@ -10,11 +10,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from .badge import look_for, tooltip
-from .errors import ConfigError, NoDesktopError
-from .icons import render_icon
-from .menu import Action, Entry, build_menu
-from .state import TrayState
+from ...core.badge import look_for, tooltip
+from ...core.menu import Action, Entry, build_menu
+from ...core.state import TrayState
+from ...errors import ConfigError, NoDesktopError
+from ..icons import render_icon
 
 log = logging.getLogger(__name__)
 

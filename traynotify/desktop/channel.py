@@ -1,7 +1,7 @@
 """The instance channel's wire format, and the asking side of it.
 
 One JSON object per line each way, within a size limit and a deadline. The running
-tray app serves it (:mod:`traynotify.instance`); ``count``, ``watch``, a second start
+tray app serves it (:mod:`traynotify.desktop.instance`); ``count``, ``watch``, a second start
 and ``login`` ask through :func:`request`. This module loads nothing but the standard
 library's json and socket, so a status bar's ``traynotify count`` stays quick.
 """

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import UnexpectedResponseError
+from ..errors import UnexpectedResponseError
 
 #: The five user-visible event types the spec lists. Others are kept, not rejected.
 KNOWN_TYPES: tuple[str, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .i18n import _, ngettext
+from ..i18n import _, ngettext
 from .state import Status, TrayState
 from .text import ago, one_line
 

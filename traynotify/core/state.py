@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from .models import Notification
+from ..api.models import Notification
 
 
 class Status(enum.Enum):

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from . import __version__
-from .errors import (
+from .. import __version__
+from ..errors import (
     ApiConnectionError,
     ApiError,
     ApiTimeoutError,
@@ -29,7 +29,7 @@ from .errors import (
     UnexpectedResponseError,
     WrongApiUrlError,
 )
-from .i18n import _
+from ..i18n import _
 from .models import (
     DEFAULT_PAGE_SIZE,
     KNOWN_TYPES,
@@ -154,7 +154,7 @@ def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None
     mounts most specific first, so a pattern naming the host beats the environment's
     scheme-wide proxies; None means "the client's own transport, direct".
     """
-    from .config import is_loopback_host
+    from ..core.config import is_loopback_host
 
     host = base_url.host
     if base_url.scheme == "https" and not is_loopback_host(host):

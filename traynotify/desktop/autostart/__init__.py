@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import ConfigError
-from ..i18n import _
+from ...errors import ConfigError
+from ...i18n import _
 
 UNREADABLE: tuple[str, ...] = ()
 """What :meth:`Mechanism.read` returns for an entry that exists but makes no sense."""

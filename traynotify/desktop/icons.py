@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .badge import Look, badge_text
+from ..core.badge import Look, badge_text
 
 SUPERSAMPLE = 4
 

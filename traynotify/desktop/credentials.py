@@ -11,9 +11,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .config import ENV_KEY, check_key, key_from_env
-from .errors import CredentialError, KeyringUnavailable
-from .i18n import _
+from ..core.config import ENV_KEY, check_key, key_from_env
+from ..errors import CredentialError, KeyringUnavailable
+from ..i18n import _
 
 SERVICE = "traynotify"
 TIMEOUT = 5.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from .i18n import _
+from ..i18n import _
 from .state import Status, TrayState
 
 

@@ -1,6 +1,6 @@
 """Default URLs and the environment's names for them: plain constants that load nothing.
 
-:mod:`traynotify.config` checks and resolves settings; status-bar commands on their
+:mod:`traynotify.core.config` checks and resolves settings; status-bar commands on their
 quick path read these without loading it.
 """
 
