@@ -28,16 +28,22 @@ TOOLS = ("dbus-daemon", "dbus-monitor", "dunst", "dunstctl", "trayer", "xdotool"
 
 
 def wait_for(
-    what: str, check: Callable[[], T | None], timeout: float = 20.0, every: float = 0.1
+    what: str,
+    check: Callable[[], T | None],
+    timeout: float = 20.0,
+    every: float = 0.1,
+    seen: Callable[[], str] | None = None,
 ) -> T:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout``."""
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout``
+    (and with what ``seen`` says was there instead)."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+            instead = f"; instead: {seen()}" if seen is not None else ""
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}{instead}")
         time.sleep(every)
 
 

@@ -110,7 +110,11 @@ def test_a_signal_ends_the_app_cleanly(
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     app = launch(backend=backend, extra_env={"TMPDIR": str(tmp)})
-    wait_for("the count", lambda: app.title().startswith("traynotify: 3 unread"))
+    wait_for(
+        "the count",
+        lambda: app.title().startswith("traynotify: 3 unread"),
+        seen=lambda: f"title {app.title()!r}, stderr {app.stderr()[-500:]!r}",
+    )
     seen = Path(app.env["XDG_STATE_HOME"]) / "traynotify" / "seen.json"
     wait_for("the shown ids to be saved", seen.exists)
     app.proc.send_signal(sig)
