@@ -232,6 +232,60 @@ class Bench:
                 times[name].append(time.perf_counter() - t0)
         return {k: statistics.median(v) * 1000 for k, v in times.items()}
 
+    # -- status bars ----------------------------------------------------------------------
+    def statusbar(self, rounds: int) -> dict[str, float]:
+        """A bar's ``count`` with the tray running: wall time and requests per refresh,
+        beside ``import httpx``, and what the same refresh costs with ``--direct`` (the
+        old way: every refresh its own request)."""
+        demo, _proxy = self.fresh_server()
+        env = self.env(demo.url, PYSTRAY_BACKEND="xorg")  # tray and bar: one user
+        # A long interval, so the tray's own polls do not mix with the bar's requests.
+        tray = self.spawn([PY, "-m", "traynotify", "run", "--interval", "3600"], env)
+        times: dict[str, list[float]] = {"count_tray": [], "import": []}
+        try:
+            wait("the first count", lambda: "unread" in self.icon_title(), 30)
+            time.sleep(1.0)
+            demo.server.clear_requests()
+            for _ in range(rounds):
+                for name, argv in (
+                    ("count_tray", [PY, "-m", "traynotify", "count", "--format", "waybar"]),
+                    ("import", [PY, "-c", "import httpx"]),
+                ):
+                    t0 = time.perf_counter()
+                    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+                    times[name].append(time.perf_counter() - t0)
+            new_way = len(demo.server.requests()) / rounds
+            demo.server.clear_requests()
+            for _ in range(rounds):
+                subprocess.run(
+                    [PY, "-m", "traynotify", "count", "--format", "waybar", "--direct"],
+                    env=env,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+            old_way = len(demo.server.requests()) / rounds
+            demo.server.clear_requests()
+            watch = subprocess.Popen(
+                [PY, "-m", "traynotify", "watch", "--format", "waybar"],
+                env=env,
+                stdout=subprocess.PIPE,
+            )
+            assert watch.stdout is not None
+            watch.stdout.readline()
+            time.sleep(10.0)  # ten asks of the tray's state
+            watch.terminate()
+            watch.wait(10)
+            watch.stdout.close()
+            watch_requests = len(demo.server.requests())
+        finally:
+            self.gone(tray)
+            demo.close()
+        result = {k: statistics.median(v) * 1000 for k, v in times.items()}
+        result.update(
+            new_per_refresh=new_way, old_per_refresh=old_way, watch_per_10s=watch_requests
+        )
+        return result
+
     # -- reaction -------------------------------------------------------------------------
     def notify_times(self) -> list[tuple[float, str]]:
         text = self.desktop.monitor_log.read_text(encoding="utf-8", errors="replace")
@@ -330,6 +384,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="repeat each measurement (median)")
     parser.add_argument("--window", type=float, default=20.0, help="seconds per traffic/CPU run")
     parser.add_argument("--soak-polls", type=int, default=1000)
+    parser.add_argument(
+        "--only",
+        choices=("all", "statusbar"),
+        default="all",
+        help="statusbar: only the status-bar measures (count with and without a tray)",
+    )
     args = parser.parse_args()
     for tool in ("Xvfb", "trayer", "dunst", "dbus-daemon", "xdotool"):
         if shutil.which(tool) is None:
@@ -340,6 +400,14 @@ def main() -> int:
         with virtual_desktop(tmp) as desktop:
             bench = Bench(desktop, tmp)
             say = lambda what: print(f"bench: {what}…", file=sys.stderr, flush=True)  # noqa: E731
+            say("status bars")
+            bars = median_of([bench.statusbar(max(5, args.runs * 3)) for _ in range(args.runs)])
+            demo, _ = bench.fresh_server()
+            startup = bench.startup(demo.url, max(5, args.runs * 3))
+            demo.close()
+            if args.only == "statusbar":
+                print(statusbar_report(args, bars, startup))
+                return 0
             traffic: dict[tuple[str, bool], dict[str, float]] = {}
             for new in (False, True):
                 for client in ("traynotify", "spec", "list"):
@@ -356,17 +424,69 @@ def main() -> int:
                 idle[backend] = median_of(
                     [bench.idle(backend, args.window) for _ in range(args.runs)]
                 )
-            say("start-up")
-            demo, _ = bench.fresh_server()
-            startup = bench.startup(demo.url, max(5, args.runs * 3))
-            demo.close()
             say("reaction")
             reaction = median_of([bench.reaction() for _ in range(args.runs)])
             say(f"soak, {args.soak_polls} polls")
             soak = median_of([bench.soak(args.soak_polls) for _ in range(args.runs)])
 
     print(report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak))
+    print()
+    print(statusbar_report(args, bars, startup))
     return 0
+
+
+BAR_REFRESHES_PER_HOUR = 3600 / 10
+TRAY_POLLS_PER_HOUR = 60
+
+
+def statusbar_report(args, bars, startup) -> str:  # type: ignore[no-untyped-def]
+    """Status bars beside the tray: one table, every figure from this run."""
+    ok = lambda good: "met" if good else "**missed**"  # noqa: E731
+    old = bars["old_per_refresh"] * BAR_REFRESHES_PER_HOUR
+    new = bars["new_per_refresh"] * BAR_REFRESHES_PER_HOUR
+    rows = [
+        (
+            "`traynotify count --format waybar`, tray running",
+            f"{bars['count_tray']:.0f} ms",
+            f'`python -c "import httpx"`: {bars["import"]:.0f} ms',
+            "< 0.5×: "
+            + ok(bars["count_tray"] < 0.5 * bars["import"])
+            + f" ({bars['count_tray'] / bars['import']:.2f}×)",
+        ),
+        (
+            "`traynotify count`, no tray (one request)",
+            f"{startup['count']:.0f} ms",
+            f'`python -c "import httpx"`: {startup["import"]:.0f} ms',
+            "≤ 1.5×: "
+            + ok(startup["count"] <= 1.5 * startup["import"])
+            + f" ({startup['count'] / startup['import']:.2f}×)",
+        ),
+        (
+            "Requests/hour, bar refreshing every 10 s beside the tray (60 s interval)",
+            f"bar {new:.0f} + tray {TRAY_POLLS_PER_HOUR} = {new + TRAY_POLLS_PER_HOUR:.0f}",
+            f"old way (each refresh asks the server): bar {old:.0f} + tray "
+            f"{TRAY_POLLS_PER_HOUR} = {old + TRAY_POLLS_PER_HOUR:.0f}",
+            "the bar adds nothing: " + ok(new == 0),
+        ),
+        (
+            "Requests in 10 s of `traynotify watch` beside the tray",
+            f"{bars['watch_per_10s']:.0f}",
+            "",
+            "none: " + ok(bars["watch_per_10s"] == 0),
+        ),
+    ]
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        f"traynotify status-bar benchmark, {date.today().isoformat()}: {platform.platform()}, "
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; medians of "
+        f"{args.runs} runs; requests counted by the contract server per bar refresh, "
+        "scaled to 360 refreshes an hour.",
+        "",
+        "| measure | traynotify | baseline, same run | target |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
 
 
 def report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak) -> str:  # type: ignore[no-untyped-def]

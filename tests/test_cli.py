@@ -31,12 +31,12 @@ def env(server: ContractServer) -> dict[str, str]:
 
 def test_count_formats(env: dict[str, str]) -> None:
     assert run(["count"], env) == (0, "3\n", "")
-    assert json.loads(run(["count", "--format", "json"], env)[1]) == {"count": 3}
+    assert json.loads(run(["count", "--format", "json"], env)[1])["count"] == 3
     waybar = json.loads(run(["count", "--format", "waybar"], env)[1])
     assert waybar == {
         "text": "3",
         "tooltip": "traynotify: 3 unread",
-        "class": "unread",
+        "class": ["unread", "fresh"],
         "alt": "unread",
     }
 
@@ -142,7 +142,7 @@ def test_wrong_key_says_missing_or_revoked(env: dict[str, str]) -> None:
 def test_waybar_shows_signed_out_state_on_a_bad_key(env: dict[str, str]) -> None:
     code, out, err = run(["count", "--format", "waybar"], {**env, "BYTESPIKE_API_KEY": "nope"})
     assert code == 3
-    assert json.loads(out)["class"] == "signed-out"
+    assert json.loads(out)["class"] == ["none", "signed-out"]
     assert "revoked" in err
 
 
@@ -302,7 +302,7 @@ def test_an_unexpected_bug_is_still_one_line(
     def broken(*args: object) -> int:
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr("traynotify.cli.notifications.cmd_count", broken)
+    monkeypatch.setattr("traynotify.cli.statusbar.cmd_count", broken)
     code, _, err = run(["count"], env)
     assert code == 1
     assert err == (

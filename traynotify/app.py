@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from .api.client import Client
+from .core.bar import bar_state, to_wire
 from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
 from .core.poller import Poller, PollerConfig
+from .core.state import Status, TrayState
 from .core.text import one_line
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
@@ -61,6 +63,8 @@ class App:
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
         self.tray = desktop.tray
+        self.published = TrayState()
+        """The last state the poller published: what status bars are told."""
         self.poller = Poller(
             config=PollerConfig(
                 interval=settings.interval,
@@ -71,7 +75,7 @@ class App:
             key_source=key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
-            publish=self.tray.update,
+            publish=self._publish,
             toast=self.notifier.show,
         )
         if autostart is not None:
@@ -84,6 +88,10 @@ class App:
             self.tray.run(on_ready=self._started)
         self.poller.stop(timeout=0.5)
         return 0
+
+    def _publish(self, state: TrayState) -> None:
+        self.published = state  # one reference, replaced whole: readers see one state
+        self.tray.update(state)
 
     def _started(self) -> None:
         if self._quitting:  # a signal came while the tray was still starting
@@ -127,16 +135,33 @@ class App:
         elif kind == "quit":
             self.quit()
 
-    def on_command(self, command: str) -> None:
-        """A word from another traynotify process (see :mod:`traynotify.desktop.instance`)."""
+    def on_command(self, command: str) -> dict[str, object] | None:
+        """A word from another traynotify process (see :mod:`traynotify.desktop.instance`).
+
+        Answered at once, from the published state: never from a request of its own."""
+        if command == "state":
+            return {
+                "state": to_wire(bar_state(self.published, self.settings.interval)),
+                "api_url": self.settings.api_url,
+            }
+        if command == "open":
+            self.on_action(Action("open_console"))
+            return None
+        if command == "read-all":
+            # Through the poller, which marks only what the user has been shown.
+            if self.published.status in (Status.SIGNED_OUT, Status.STARTING):
+                return {"accepted": False}
+            self.on_action(Action("mark_all"))
+            return {"accepted": True, "count": self.published.count}
         if command not in ("key-changed", "activate"):
-            return
+            return None
         self._key_changed()
         self.poller.key_changed()  # re-read the key and poll now
         if command == "activate":  # started again: show we are here
             self.notifier.show(
                 Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
             )
+        return None
 
     def _show_autostart(self) -> bool:
         assert self.autostart is not None

@@ -94,6 +94,14 @@ class Context:
         settings = self.settings
         return Client(settings.api_url, self.api_key())
 
+    def ask_running_app(self, command: str, timeout: float = 2.0) -> dict[str, Any] | None:
+        """The running tray app's answer to ``command``; None when none runs or it refused."""
+        from ..desktop.instance import request
+        from ..desktop.paths import state_dir
+
+        answer = request(state_dir(), command, timeout)
+        return answer if answer is not None and answer.get("ok") is True else None
+
     def tell_running_app(self, command: str) -> bool:
         """Pass ``command`` to the running tray app; False when none runs."""
         from ..desktop.instance import send

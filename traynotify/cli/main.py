@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..core.text import one_line
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
-from . import account, autostart, doctor, notifications, settings, tray_app
+from . import account, autostart, doctor, notifications, settings, statusbar, tray_app
 from .context import Context
 from .exits import (
     EXIT_ERROR,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 GROUPS = (
     tray_app.register,
     notifications.register,
+    statusbar.register,
     account.register,
     settings.register,
     autostart.register,

@@ -1,4 +1,4 @@
-"""count, list, read: the notifications, from a terminal or a script."""
+"""list, read: the notifications, from a terminal or a script."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..core.text import ago, one_line, to_json_text
 from ..errors import ConfigError, InvalidRequestError, NotFoundError, TraynotifyError
 from ..i18n import _, ngettext
 from .context import Context
-from .exits import EXIT_AUTH, EXIT_OK, exit_code_for
+from .exits import EXIT_OK, exit_code_for
 from .parsing import notification_id, whole_number
 
 if TYPE_CHECKING:
@@ -22,15 +22,6 @@ DEFAULT_LIST_SIZE = 20
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    count = sub.add_parser("count", parents=[common], help="print the unread count")
-    count.add_argument(
-        "--format",
-        choices=("text", "json", "waybar"),
-        default="text",
-        help="waybar: JSON for waybar/polybar-style status bars",
-    )
-    count.set_defaults(handler=cmd_count)
-
     lst = sub.add_parser("list", parents=[common], help="list notifications")
     which = lst.add_mutually_exclusive_group()
     which.add_argument("--unread", action="store_true", help="only unread")
@@ -57,35 +48,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     read = sub.add_parser("read", parents=[common], help="mark notifications read")
     read.add_argument("ids", nargs="*", type=notification_id, metavar="ID")
-    read.add_argument("--all", action="store_true", help="mark every unread one read")
+    read.add_argument(
+        "--all",
+        action="store_true",
+        help="mark every unread one read (through the tray app when it runs)",
+    )
+    read.add_argument(
+        "--direct", action="store_true", help="with --all: ask the server even when the tray runs"
+    )
     read.set_defaults(handler=cmd_read)
-
-
-def _waybar(text: str, tooltip: str, state: str) -> str:
-    return to_json_text({"text": text, "tooltip": tooltip, "class": state, "alt": state})
-
-
-def cmd_count(ctx: Context) -> int:
-    from ..core.badge import badge_text
-
-    fmt = ctx.args.format
-    try:
-        with ctx.open_client() as client:
-            count = client.unread_count()
-    except TraynotifyError as err:
-        if fmt == "waybar":  # the bar shows the problem; stderr still says it
-            state = "signed-out" if exit_code_for(err) == EXIT_AUTH else "offline"
-            print(_waybar("!", f"traynotify: {one_line(str(err))}", state), file=ctx.out)
-        raise
-    if fmt == "waybar":
-        text = badge_text(count) or "0"
-        state = "unread" if count else "none"
-        print(_waybar(text, _("traynotify: {n} unread").format(n=count), state), file=ctx.out)
-    elif fmt == "json":
-        print(to_json_text({"count": count}), file=ctx.out)
-    else:
-        print(count, file=ctx.out)
-    return EXIT_OK
 
 
 def format_table(notes: Sequence[Notification], now: datetime, width: int = 100) -> str:
@@ -182,6 +153,12 @@ def cmd_read(ctx: Context) -> int:
     args = ctx.args
     if args.all == bool(args.ids):
         raise ConfigError(_("Give notification ids, or --all (not both)."))
+    if args.all and not args.direct:
+        answer = ctx.ask_running_app("read-all")
+        if answer is not None and answer.get("accepted") is True:
+            # The tray's poller shows anything new first, then marks: its badge drops now.
+            print(_("The running tray app marks all as read."), file=ctx.out)
+            return EXIT_OK
     with ctx.open_client() as client:
         if args.all:
             print(_marked(client.mark_all_read()), file=ctx.out)

@@ -11,15 +11,14 @@ from urllib.parse import urlsplit
 from ..api.models import KNOWN_TYPES
 from ..errors import ConfigError, CredentialError
 from ..i18n import _
+from .defaults import DEFAULT_API_URL as DEFAULT_API_URL
+from .defaults import DEFAULT_CONSOLE_URL as DEFAULT_CONSOLE_URL
+from .defaults import ENV_API_URL as ENV_API_URL
+from .defaults import ENV_CONSOLE_URL as ENV_CONSOLE_URL
+from .defaults import ENV_KEY as ENV_KEY
 
-DEFAULT_API_URL = "https://llm.bytespike.ai"
-DEFAULT_CONSOLE_URL = "https://console.bytespike.ai"
 MIN_INTERVAL = 1.0
 MAX_MENU_LENGTH = 50
-
-ENV_KEY = "BYTESPIKE_API_KEY"
-ENV_API_URL = "BYTESPIKE_API_URL"
-ENV_CONSOLE_URL = "BYTESPIKE_CONSOLE_URL"
 
 
 @dataclass(frozen=True)

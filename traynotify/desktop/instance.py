@@ -4,7 +4,8 @@ The running app holds an OS lock on ``instance.lock`` (released by the OS when t
 process ends, however it ends, so a crash leaves nothing that blocks the next start).
 
 It listens for requests from other traynotify processes of the same user (a second
-start, ``login``, ``logout``):
+start, ``login``, ``logout``, and ``count``, ``watch``, ``open`` and ``read --all``,
+which read the tray's state or act through it instead of asking the server):
 
 - On Linux and macOS, on a Unix socket in the user-only (0700) state folder, so the
   OS itself turns every other account away.
@@ -22,33 +23,52 @@ Nothing secret travels: never the API key.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import logging
 import os
-import secrets
 import socket
 import struct
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from .channel import (  # the wire format, shared with the asking side
+    INFO_NAME,
+    MAX_ANSWER,
+    MAX_MESSAGE,
+    TIMEOUT,
+    BadRequest,
+    _read_message,
+    request,
+)
+
+__all__ = [
+    "COMMANDS",
+    "INFO_NAME",
+    "LOCK_NAME",
+    "MAX_ANSWER",
+    "MAX_CONNECTIONS",
+    "MAX_MESSAGE",
+    "SOCKET_NAME",
+    "TIMEOUT",
+    "BadRequest",
+    "Instance",
+    "request",
+    "send",
+]
 from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "instance.lock"
-INFO_NAME = "instance.json"
 SOCKET_NAME = "instance.sock"
-COMMANDS = frozenset({"activate", "key-changed"})
-TIMEOUT = 2.0
-"""Seconds a connection may take to send its request, and a sender waits for the answer."""
-MAX_MESSAGE = 4096
-"""Longest request line, in bytes; longer ones are refused unread."""
+COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all"})
+"""activate (a second start), key-changed (login, logout); for status bars and scripts:
+state (the last published state, see :mod:`traynotify.core.bar`), open (the console's
+notifications page) and read-all (mark all read through the poller)."""
 MAX_CONNECTIONS = 16
 """Connections served at once; more are closed at once (each lasts at most TIMEOUT)."""
 #: Longest path bind() takes for a Unix socket (104 on macOS, 108 on Linux), with room.
@@ -59,10 +79,6 @@ Handler = Callable[[str], "Mapping[str, Any] | None"]
 """Runs one command; what it returns is added to the answer."""
 
 UNIX_SOCKETS = hasattr(socket, "AF_UNIX") and sys.platform != "win32"
-
-
-class BadRequest(Exception):
-    """A request that is not one; the answer says ``error``."""
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
@@ -137,6 +153,8 @@ class Instance:
         path = folder / SOCKET_NAME if folder is not None else None
         if path is None or len(os.fsencode(path)) > MAX_SOCKET_PATH:
             # A folder path too long for bind(), or not the user's: a fresh 0700 folder.
+            import tempfile
+
             self._own_tmp = Path(tempfile.mkdtemp(prefix="traynotify-"))
             path = self._own_tmp / SOCKET_NAME
         path.unlink(missing_ok=True)  # left by a crash: we hold the lock, so it is stale
@@ -159,6 +177,8 @@ class Instance:
         except OSError:
             server.close()
             raise
+        import secrets
+
         self._token = secrets.token_hex(16)
         return server, {"port": server.getsockname()[1], "token": self._token}
 
@@ -204,6 +224,8 @@ class Instance:
             raise BadRequest("denied")
         message = _read_message(conn, time.monotonic() + TIMEOUT)
         if self.transport == "tcp":
+            import hmac
+
             given = message.get("token")
             if not isinstance(given, str) or not hmac.compare_digest(
                 given.encode("utf-8", "surrogatepass"), self._token.encode("ascii")
@@ -247,59 +269,6 @@ def _same_user(conn: socket.socket) -> bool:
     raw = conn.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", raw)
     return bool(uid == os.geteuid())
-
-
-def _read_message(conn: socket.socket, deadline: float) -> dict[str, Any]:
-    """One JSON object on one line, within MAX_MESSAGE bytes and before ``deadline``."""
-    data = b""
-    while b"\n" not in data:
-        if len(data) > MAX_MESSAGE:
-            raise BadRequest("too long")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise BadRequest("too slow")
-        conn.settimeout(remaining)
-        try:
-            chunk = conn.recv(1024)
-        except TimeoutError:
-            raise BadRequest("too slow") from None
-        if not chunk:
-            break
-        data += chunk
-    line = data.split(b"\n", 1)[0]
-    if len(line) > MAX_MESSAGE:
-        raise BadRequest("too long")
-    try:
-        message = json.loads(line.decode("utf-8"))
-    except (ValueError, RecursionError):
-        raise BadRequest("not JSON") from None
-    if not isinstance(message, dict):
-        raise BadRequest("not a JSON object")
-    return message
-
-
-def request(folder: Path, command: str, timeout: float = TIMEOUT) -> dict[str, Any] | None:
-    """Ask the running tray app; its answer, or None when none answered."""
-    try:
-        info = json.loads((folder / INFO_NAME).read_text(encoding="utf-8"))
-        message: dict[str, Any] = {"command": command}
-        if "socket" in info:
-            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                conn.settimeout(timeout)
-                conn.connect(str(info["socket"]))
-            except OSError:
-                conn.close()
-                raise
-        else:
-            message["token"] = str(info["token"])
-            conn = socket.create_connection(("127.0.0.1", int(info["port"])), timeout=timeout)
-        with conn:
-            conn.sendall(json.dumps(message).encode("utf-8") + b"\n")
-            answer = _read_message(conn, time.monotonic() + timeout)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, BadRequest):
-        return None
-    return answer
 
 
 def send(folder: Path, command: str, timeout: float = TIMEOUT) -> bool:
