@@ -98,9 +98,8 @@ def test_a_second_start_hands_over_to_the_running_app(
         ("gtk", signal.SIGINT),
         ("gtk", signal.SIGHUP),
         ("appindicator", signal.SIGTERM),
-        ("xorg", signal.SIGTERM),
     ],
-    ids=["gtk-TERM", "gtk-INT", "gtk-HUP", "appindicator-TERM", "xorg-TERM"],
+    ids=["gtk-TERM", "gtk-INT", "gtk-HUP", "appindicator-TERM"],
 )
 def test_a_signal_ends_the_app_cleanly(
     launch: Launch, desktop: Desktop, tmp_path: Path, backend: str, sig: signal.Signals
