@@ -262,24 +262,15 @@ def test_prefix_size(known_total: int, total: int, menu_length: int, size: int) 
     assert prefix_size(known_total, total, menu_length) == size
 
 
-def test_also_marked_names_the_unshown_read_at_the_mark_alls_moment() -> None:
+def test_also_marked_names_the_unshown_read_last() -> None:
     read = [
-        n(10, 90, read=5),  # flipped by mark all (read at its moment), never shown
+        n(10, 90, read=5),  # flipped by mark all (read last), never shown
         n(11, 80, read=5),  # the same
         n(1, 10, read=5),  # expected: it was in the menu
-        n(2, 20, read=3),  # expected, but read in the console before the mark-all
         n(12, 70, read=1),  # read long ago, never shown: not this mark all
         n(13, 60, read=5),  # shown before (seen)
     ]
-    found = also_marked(read, expected={1, 2}, seen={13}, extra=2)
+    found = also_marked(read, expected={1}, seen={13}, extra=2)
     assert [x.id for x in found] == [10, 11]
-    # Counts that came out even (one read in the console as one arrived) hide nothing:
-    assert [x.id for x in also_marked(read, expected={1, 2}, seen={13}, extra=0)] == [10, 11]
-    # Nor does a count that overstates: only what was read at the mark-all's moment.
-    assert [x.id for x in also_marked(read, expected={1, 2}, seen={13}, extra=9)] == [10, 11]
-
-
-def test_also_marked_without_an_expected_one_in_view_takes_the_extra_read_last() -> None:
-    read = [n(10, 90, read=5), n(11, 80, read=5), n(12, 70, read=1)]
-    assert [x.id for x in also_marked(read, expected={1}, seen=(), extra=2)] == [10, 11]
-    assert also_marked(read, expected={1}, seen=(), extra=0) == ()
+    assert also_marked(read, expected={1}, seen={13}, extra=0) == ()
+    assert [x.id for x in also_marked(read, expected={1}, seen={13}, extra=9)] == [10, 11, 12]

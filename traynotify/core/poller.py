@@ -410,12 +410,12 @@ class Poller:
             self._refused(message, exc)
             return
         self._pending -= expected
+        extra = marked - known.total
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
-        # Counts can come out even while something unseen was marked (one read in the
-        # console as a new one arrived): always look at what was read, by its moment.
-        self._name_also_marked(client, expected, marked - known.total)
+        if extra > 0:
+            self._name_also_marked(client, expected, extra)
 
     def _name_also_marked(self, client: Client, expected: Collection[int], extra: int) -> None:
         try:
@@ -424,11 +424,9 @@ class Poller:
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
             found = ()
-        if not found and extra <= 0:
-            return
         if found:
             self._seen.add(n.id for n in found)
-        toast = also_marked_toast(found, max(0, extra - len(found)))
+        toast = also_marked_toast(found, extra - len(found))
         self._set(notice=toast.title)
         self._pop_up(toast)
 

@@ -162,22 +162,10 @@ def reconcile(
 def also_marked(
     read: Sequence[Notification], expected: Container[int], seen: Container[int], extra: int
 ) -> tuple[Notification, ...]:
-    """Which of ``read`` (the newest read notifications, after a mark-all) the mark-all
-    flipped that were never shown (not in ``seen``), newest first.
-
-    The mark-all's own moment is the ``read_at`` of the ``expected`` ones it flipped:
-    anything never shown and read at that moment or later was flipped by it, even when
-    the count came out even (one read in the console while a new one arrived). With no
-    expected one in view, the ``extra`` (marked beyond the expected count) read last.
-    """
+    """Which of ``read`` a mark-all flipped beyond ``expected``: the ``extra`` never
+    shown (not in ``seen``) that were read last, newest first."""
+    if extra <= 0:
+        return ()
     unknown = [n for n in read if n.id not in expected and n.id not in seen and n.read_at]
-    stamps = [n.read_at for n in read if n.id in expected and n.read_at]
-    if stamps:
-        moment = max(stamps)
-        hits = [n for n in unknown if n.read_at is not None and n.read_at >= moment]
-    elif extra > 0:
-        unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-        hits = unknown[:extra]
-    else:
-        hits = []
-    return tuple(sorted(hits, key=newest_first, reverse=True))
+    unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+    return tuple(sorted(unknown[:extra], key=newest_first, reverse=True))
