@@ -543,6 +543,23 @@ def test_refresh_while_a_poll_is_on_its_way_polls_again_at_once(h: Harness) -> N
     assert (h.state.count, h.ids) == (2, [5001, 5003])
 
 
+def test_refresh_while_the_list_is_being_walked_walks_it_again(h: Harness) -> None:
+    h.turn()
+    h.poller.refresh()
+    held = h.server.hold(LIST, page_size=str(PAGE_SIZE))
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()  # the walk the first refresh asked for is on its way
+    h.server.store.mark_read("alice", 5004)  # read in the console meanwhile
+    h.poller.refresh()
+    held.release()
+    worker.join(10)
+    walked = len(h.lists())
+    h.poller.step()  # the second refresh: the whole list again, not just a probe
+    assert [r.query["page_size"] for r in h.lists()[walked:]] == [[str(PAGE_SIZE)]]
+    assert (h.state.count, h.ids) == (2, [5001, 5003])
+
+
 def test_a_click_after_signing_out_keeps_the_key_usable(h: Harness) -> None:
     h.turn()
     h.key = None  # logout in another terminal

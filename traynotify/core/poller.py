@@ -510,6 +510,15 @@ class Poller:
 
     def _walk(self, client: Client) -> Snapshot:
         """Every page of the unread list (up to MAX_PAGES); once more if it moved meanwhile."""
+        # Cleared before, not after: a "Refresh now" while this walk runs asks for another.
+        self._need_full = False
+        try:
+            return self._walk_pages(client)
+        except BaseException:
+            self._need_full = True  # not walked after all
+            raise
+
+    def _walk_pages(self, client: Client) -> Snapshot:
         for _attempt in range(2):
             found: dict[int, Notification] = {}
             total, page_no = 0, 1
@@ -523,7 +532,6 @@ class Poller:
                 page_no += 1
             if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
-        self._need_full = False
         self._full_at = self._clock.monotonic() + full_walk_every(page_no)
         items = tuple(sorted(found.values(), key=newest_first, reverse=True))
         return Snapshot(total, items)
