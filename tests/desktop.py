@@ -77,6 +77,20 @@ class Desktop:
         )
         return result.stdout
 
+    def has_bus_name(self, name: str) -> bool:
+        """Whether ``name`` has an owner on this desktop's session bus."""
+        out = self.run(
+            "dbus-send",
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            f"string:{name}",
+            check=False,
+        )
+        return "true" in out
+
     # -- notifications -------------------------------------------------------------
     def notify_calls(self) -> list[list[str]]:
         """Every Notify call on the bus so far, as its list of arguments (strings/ints)."""
@@ -184,19 +198,7 @@ def start_desktop(tmp: Path) -> Iterator[Desktop]:
         spawn("dunst")
         wait_for(
             "the notification daemon on the bus",
-            lambda: (
-                "true"
-                in desktop.run(
-                    "dbus-send",
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.Notifications",
-                    check=False,
-                )
-            ),
+            lambda: desktop.has_bus_name("org.freedesktop.Notifications"),
         )
         spawn(
             "trayer",

@@ -30,6 +30,7 @@ from traynotify.desktop.paths import state_dir
 from traynotify.devserver import ContractServer, Fault
 
 from .conftest import KEY
+from .test_poller import FakeClock
 
 # waybar-custom(5): the JSON a custom module's exec (return-type json) prints per line.
 WAYBAR_SCHEMA: dict[str, Any] = {
@@ -410,22 +411,6 @@ def test_watch_stop_ends_the_loop_and_its_poller(stand: Stand) -> None:
 
 
 # -- watch's own poller: the tray's core, on a fake clock -----------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.wall_time = 1_800_000_000.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def wall(self) -> float:
-        return self.wall_time
-
-    def advance(self, seconds: float) -> None:
-        self.mono += seconds
-        self.wall_time += seconds
 
 
 class OwnHarness:

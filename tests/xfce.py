@@ -80,17 +80,7 @@ class XfceDesktop(Desktop):
         return env
 
     def watcher(self) -> bool:
-        out = self.run(
-            "dbus-send",
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.kde.StatusNotifierWatcher",
-            check=False,
-        )
-        return "true" in out
+        return self.has_bus_name("org.kde.StatusNotifierWatcher")
 
     def start_panel(self) -> None:
         assert self.panel is None or self.panel.poll() is not None
@@ -200,19 +190,7 @@ def start_xfce(tmp: Path) -> Iterator[XfceDesktop]:
         )
         wait_for(
             "the notification daemon on the bus",
-            lambda: (
-                "true"
-                in desktop.run(
-                    "dbus-send",
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.Notifications",
-                    check=False,
-                )
-            ),
+            lambda: desktop.has_bus_name("org.freedesktop.Notifications"),
         )
         yield desktop
     finally:
