@@ -5,17 +5,18 @@
 Starts its own virtual desktop (Xvfb, trayer, a session D-Bus, dunst) and the contract
 server on loopback, runs every measurement ``--runs`` times and prints one markdown
 table of medians, then the change-detection table of ``bench/traffic.py`` (old way and
-new way, one simulated hour each on a fake clock). Time is scaled where a real hour would be too long: clients poll
-every 1 s instead of 60 s, so "per hour" figures are per 60 polls (one hour at the
-default interval), and "one new notification a minute" is one per poll.
+new way, one simulated hour each on a fake clock), the status-bar table, the Linux trays
+on xfce4-panel (``bench/sni.py``, on a second virtual desktop) and the profile of
+``bench/footprint.py``: every table of the README's benchmark section, from one run.
+Time is scaled where a real hour would be too long: clients poll every 1 s instead of
+60 s, so "per hour" figures are per 60 polls (one hour at the default interval), and
+"one new notification a minute" is one per poll.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import shutil
 import statistics
@@ -24,64 +25,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import psutil
+import sni
+from desktops import MB, PY, REPO, machine, on_xvfb, settled_rss, wait  # puts REPO on sys.path
+from traffic import CountingProxy
+from traffic import table as change_detection_table
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from traffic import CountingProxy  # noqa: E402
-from traffic import table as change_detection_table  # noqa: E402
-
-from tests.desktop import ICON_NAME, Desktop, start_desktop  # noqa: E402
-from traynotify.devserver.demo import DemoServer  # noqa: E402
-from traynotify.devserver.samples import DEMO_KEY  # noqa: E402
-
-PY = sys.executable
-MB = 1024 * 1024
-
-
-# -- plumbing -----------------------------------------------------------------------------
-
-
-@contextmanager
-def virtual_desktop(tmp: Path) -> Iterator[Desktop]:
-    number = 90 + os.getpid() % 100
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stderr=subprocess.DEVNULL,
-    )
-    os.environ["DISPLAY"] = f":{number}"
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            if time.monotonic() > deadline:
-                raise SystemExit("bench: Xvfb did not start (apt install xvfb)")
-            time.sleep(0.05)
-        gen = start_desktop(tmp)
-        desktop = next(gen)
-        try:
-            yield desktop
-        finally:
-            gen.close()
-    finally:
-        xvfb.terminate()
-        xvfb.wait(10)
-
-
-def wait(what: str, check: Callable[[], object], timeout: float = 30, every: float = 0.01) -> float:
-    """Poll ``check``; returns the monotonic time it first held."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if check():
-            return time.monotonic()
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: timed out waiting for {what}")
-        time.sleep(every)
+from tests.desktop import ICON_NAME, Desktop, start_desktop
+from traynotify.devserver.demo import DemoServer
+from traynotify.devserver.samples import DEMO_KEY
 
 
 class Bench:
@@ -170,28 +124,15 @@ class Bench:
     # -- memory, CPU, start-up ------------------------------------------------------------
     def floor_rss(self) -> float:
         """A Python that has imported httpx and Pillow, and no more."""
-        return self._settled_rss("import httpx, PIL.Image")
+        return settled_rss("import httpx, PIL.Image", self.desktop.env)
 
     def gtk_floor_rss(self) -> float:
         """A Python that has imported httpx, Pillow and GTK 3 through PyGObject, and no more."""
-        return self._settled_rss(
+        return settled_rss(
             "import httpx, PIL.Image, gi; gi.require_version('Gtk', '3.0'); "
-            "from gi.repository import Gtk"
+            "from gi.repository import Gtk",
+            self.desktop.env,
         )
-
-    def _settled_rss(self, imports: str) -> float:
-        code = f"{imports}; import sys; print('ready', flush=True); sys.stdin.read()"
-        proc = subprocess.Popen(
-            [PY, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.desktop.env
-        )
-        assert proc.stdout is not None
-        assert proc.stdin is not None
-        proc.stdout.readline()
-        time.sleep(0.5)
-        rss = psutil.Process(proc.pid).memory_info().rss / MB
-        proc.stdin.close()
-        proc.wait(10)
-        return rss
 
     def idle(self, backend: str, window: float) -> dict[str, float]:
         demo, _proxy = self.fresh_server()
@@ -391,19 +332,19 @@ def main() -> int:
         help="statusbar: only the status-bar measures (count with and without a tray)",
     )
     args = parser.parse_args()
-    for tool in ("Xvfb", "trayer", "dunst", "dbus-daemon", "xdotool"):
+    for tool in ("Xvfb", "trayer", "xfce4-panel", "dunst", "dbus-daemon", "xdotool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"bench: {tool} is missing (see .ci/apt-packages.txt)")
 
     with tempfile.TemporaryDirectory(prefix="traynotify-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        with virtual_desktop(tmp) as desktop:
+        with on_xvfb(start_desktop, tmp) as desktop:
             bench = Bench(desktop, tmp)
             say = lambda what: print(f"bench: {what}…", file=sys.stderr, flush=True)  # noqa: E731
             say("status bars")
             bars = median_of([bench.statusbar(max(5, args.runs * 3)) for _ in range(args.runs)])
             demo, _ = bench.fresh_server()
-            startup = bench.startup(demo.url, max(5, args.runs * 3))
+            startup = bench.startup(demo.url, max(15, args.runs * 5))
             demo.close()
             if args.only == "statusbar":
                 print(statusbar_report(args, bars, startup))
@@ -428,13 +369,33 @@ def main() -> int:
             reaction = median_of([bench.reaction() for _ in range(args.runs)])
             say(f"soak, {args.soak_polls} polls")
             soak = median_of([bench.soak(args.soak_polls) for _ in range(args.runs)])
+            say("profile")
+            profile = subprocess.run(
+                [PY, str(REPO / "bench" / "footprint.py")],
+                env=bench.env("http://127.0.0.1:9"),
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=True,
+            ).stdout.strip()
+        trays = sni.measure(tmp, args.runs, SNI_SETTLE)
 
     print(report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak))
     print()
     print(statusbar_report(args, bars, startup))
+    print()
+    print(
+        f"Linux trays on xfce4-panel: medians of {args.runs} runs, RSS {SNI_SETTLE:g} s after "
+        "the menu was opened once.\n"
+    )
+    print(sni.table(trays))
+    print()
+    print(profile)
     return 0
 
 
+SNI_SETTLE = 10.0
+"""Seconds a tray on xfce4-panel sits idle after its menu was opened, before its RSS is read."""
 BAR_REFRESHES_PER_HOUR = 3600 / 10
 TRAY_POLLS_PER_HOUR = 60
 
@@ -475,10 +436,8 @@ def statusbar_report(args, bars, startup) -> str:  # type: ignore[no-untyped-def
             "none: " + ok(bars["watch_per_10s"] == 0),
         ),
     ]
-    cpu = platform.processor() or platform.machine()
     lines = [
-        f"traynotify status-bar benchmark, {date.today().isoformat()}: {platform.platform()}, "
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; medians of "
+        f"traynotify status-bar benchmark, {machine()}; medians of "
         f"{args.runs} runs; requests counted by the contract server per bar refresh, "
         "scaled to 360 refreshes an hour.",
         "",
@@ -567,10 +526,8 @@ def report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak) -> st
             "no growth beyond noise (≤ 1 MB): " + ok(soak["growth_mb"] <= 1.0),
         ),
     ]
-    cpu = platform.processor() or platform.machine()
     lines = [
-        f"traynotify benchmark, {date.today().isoformat()}: {platform.platform()}, {os.cpu_count()} cores "
-        f"({cpu}), Python {platform.python_version()}; medians of {args.runs} runs; "
+        f"traynotify benchmark, {machine()}; medians of {args.runs} runs; "
         f"{args.window:g} s windows at a 1 s interval, scaled to a 60 s interval.",
         "",
         "| measure | traynotify | baseline, same run | target |",

@@ -3,6 +3,7 @@ the StatusNotifierItem over jeepney, pystray's GTK icon, and the floor beside th
 
     .venv/bin/python bench/sni.py [--runs 3] [--settle 10]
 
+(``bench/run.py`` runs the same measurement as part of the whole benchmark.)
 Starts its own Xvfb, a session D-Bus, xfce4-panel (which hosts both SNI items and
 XEmbed icons) and dunst, and the contract server on loopback. Each tray is started,
 its menu opened once by a right click (so the menu's code has run), then left
@@ -12,75 +13,21 @@ alone for ``--settle`` seconds before its resident memory is read.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import psutil
+from desktops import MB, PY, machine, on_xvfb, settled_rss, wait  # puts the repository on sys.path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from tests.xfce import XfceDesktop, start_xfce
+from traynotify.devserver.demo import DemoServer
+from traynotify.devserver.samples import DEMO_KEY
 
-from tests.xfce import XfceDesktop, start_xfce  # noqa: E402
-from traynotify.devserver.demo import DemoServer  # noqa: E402
-from traynotify.devserver.samples import DEMO_KEY  # noqa: E402
-
-PY = sys.executable
-MB = 1024 * 1024
-
-
-@contextmanager
-def desktop(tmp: Path) -> Iterator[XfceDesktop]:
-    number = 90 + os.getpid() % 100
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stderr=subprocess.DEVNULL,
-    )
-    os.environ["DISPLAY"] = f":{number}"
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            if time.monotonic() > deadline:
-                raise SystemExit("bench: Xvfb did not start (apt install xvfb)")
-            time.sleep(0.05)
-        gen = start_xfce(tmp)
-        try:
-            yield next(gen)
-        finally:
-            gen.close()
-    finally:
-        xvfb.terminate()
-        xvfb.wait(10)
-
-
-def wait(what: str, check, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def settled_rss(d: XfceDesktop, imports: str, settle: float) -> float:
-    code = f"{imports}; import sys; print('ready', flush=True); sys.stdin.read()"
-    proc = subprocess.Popen(
-        [PY, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=d.env
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    proc.stdout.readline()
-    time.sleep(min(settle, 2))
-    rss = psutil.Process(proc.pid).memory_info().rss / MB
-    proc.stdin.close()
-    proc.wait(10)
-    return rss
+KINDS = ("floor", "sni", "gtk")
 
 
 def tray_rss(d: XfceDesktop, tmp: Path, kind: str, settle: float) -> float:
@@ -105,19 +52,19 @@ def tray_rss(d: XfceDesktop, tmp: Path, kind: str, settle: float) -> float:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait("the icon in the panel", lambda: _lit(d), 30)
+        wait("the icon in the panel", lambda: _lit(d), 30, 0.1)
         time.sleep(2)  # first count, first list
         d.right_click(12, 12)
-        wait("the menu", lambda: d.menu_height() > 0, 10)
+        wait("the menu", lambda: d.menu_height() > 0, 10, 0.1)
         d.key("Escape")
-        wait("the menu to close", lambda: d.menu_height() == 0, 10)
+        wait("the menu to close", lambda: d.menu_height() == 0, 10, 0.1)
         time.sleep(settle)
         return psutil.Process(proc.pid).memory_info().rss / MB
     finally:
         proc.terminate()
         proc.wait(10)
         demo.close()
-        wait("the icon to leave", lambda: not _lit(d), 20)
+        wait("the icon to leave", lambda: not _lit(d), 20, 0.1)
         d.close_toasts()
 
 
@@ -127,36 +74,45 @@ def _lit(d: XfceDesktop) -> bool:
     return any(b > 180 and r < 120 for r, _g, b in image.get_flattened_data())  # type: ignore[misc]
 
 
+def measure(tmp: Path, runs: int, settle: float) -> dict[str, float]:
+    """Median idle RSS (MB) of the floor and of each tray kind, on one xfce4-panel."""
+    results: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    with on_xvfb(start_xfce, tmp) as d:
+        for run in range(runs):
+            print(f"bench: trays on xfce4-panel, run {run + 1} of {runs}…", file=sys.stderr)
+            results["floor"].append(settled_rss("import httpx, PIL.Image", d.env, min(settle, 2)))
+            results["sni"].append(tray_rss(d, tmp, "sni", settle))
+            results["gtk"].append(tray_rss(d, tmp, "gtk", settle))
+    return {kind: statistics.median(values) for kind, values in results.items()}
+
+
+def table(med: dict[str, float]) -> str:
+    gap = med["sni"] - med["floor"]
+    return "\n".join(
+        [
+            "| tray | idle RSS | over the floor | target |",
+            "|---|---|---|---|",
+            f"| python + httpx + Pillow (floor) | {med['floor']:.1f} MB | | |",
+            f"| StatusNotifierItem + dbusmenu (jeepney) | {med['sni']:.1f} MB | +{gap:.1f} MB "
+            f"| within 10 MB: {'met' if gap <= 10 else '**missed**'} |",
+            f"| pystray gtk (XEmbed, GTK menu) | {med['gtk']:.1f} MB "
+            f"| +{med['gtk'] - med['floor']:.1f} MB | |",
+        ]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--settle", type=float, default=10.0)
     args = parser.parse_args()
-    results: dict[str, list[float]] = {"floor": [], "sni": [], "gtk": []}
     with tempfile.TemporaryDirectory(prefix="traynotify-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        with desktop(tmp) as d:
-            for run in range(args.runs):
-                print(f"bench: run {run + 1} of {args.runs}…", file=sys.stderr, flush=True)
-                results["floor"].append(settled_rss(d, "import httpx, PIL.Image", args.settle))
-                results["sni"].append(tray_rss(d, tmp, "sni", args.settle))
-                results["gtk"].append(tray_rss(d, tmp, "gtk", args.settle))
-    med = {k: statistics.median(v) for k, v in results.items()}
+        med = measure(Path(tmp_name), args.runs, args.settle)
     print(
-        f"traynotify tray memory, {date.today().isoformat()}: {platform.platform()}, "
-        f"Python {platform.python_version()}; xfce4-panel under Xvfb; medians of {args.runs} "
+        f"traynotify tray memory, {machine()}; xfce4-panel under Xvfb; medians of {args.runs} "
         f"runs, RSS {args.settle:g} s after the menu was opened once.\n"
     )
-    print("| tray | idle RSS | over the floor | target |\n|---|---|---|---|")
-    print(f"| python + httpx + Pillow (floor) | {med['floor']:.1f} MB | | |")
-    gap = med["sni"] - med["floor"]
-    print(
-        f"| StatusNotifierItem + dbusmenu (jeepney) | {med['sni']:.1f} MB | +{gap:.1f} MB "
-        f"| within 10 MB: {'met' if gap <= 10 else '**missed**'} |"
-    )
-    print(
-        f"| pystray gtk (XEmbed, GTK menu) | {med['gtk']:.1f} MB | +{med['gtk'] - med['floor']:.1f} MB | |"
-    )
+    print(table(med))
     return 0
 
 
