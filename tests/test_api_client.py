@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from traynotify import __version__, errors
-from traynotify.api.client import Client, parse_retry_after
+from traynotify.api.client import Client, _tls, parse_retry_after
 from traynotify.devserver import ContractServer
 
 from .conftest import KEY
@@ -81,6 +82,17 @@ def test_connection_refused_is_a_connection_error() -> None:
         pytest.raises(errors.ApiConnectionError, match="Cannot reach"),
     ):
         c.unread_count()
+
+
+def test_https_checks_certificates_and_plain_http_trusts_none() -> None:
+    """https verifies against the CA bundle as httpx does; a plain-http (loopback) API never
+    speaks TLS, so it loads no bundle, and the context it has would refuse any certificate."""
+    assert _tls(httpx.URL("https://api.example.com")) is True
+    plain = _tls(httpx.URL("http://127.0.0.1:8080"))
+    assert isinstance(plain, ssl.SSLContext)
+    assert plain.verify_mode == ssl.CERT_REQUIRED
+    assert plain.check_hostname
+    assert plain.cert_store_stats()["x509_ca"] == 0
 
 
 def test_headers_sent(client: Client, server: ContractServer) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -163,6 +164,18 @@ def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None
     return {f"all://{pattern_host}": None}
 
 
+def _tls(base_url: httpx.URL) -> bool | ssl.SSLContext:
+    """What the client checks TLS with: the CA bundle for https, as httpx does.
+
+    A plain-http API (allowed on loopback only) never speaks TLS: redirects are not
+    followed and every call is a path under it. Loading the CA bundle there would cost
+    tens of milliseconds and about 2 MB for nothing, so it gets a context that trusts
+    no certificate at all: any TLS it were ever asked for would fail, never pass."""
+    if base_url.scheme == "https":
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, and trusts nothing
+
+
 class Client:
     """A typed client for the notifications API; one instance per key."""
 
@@ -186,6 +199,7 @@ class Client:
             timeout=timeout,
             transport=transport,
             follow_redirects=False,
+            verify=_tls(base_url),
             trust_env=True,  # proxies, NO_PROXY and SSL_CERT_FILE as users expect ...
             mounts=_bypass_proxies(base_url),  # ... but never for plain http or loopback
         )
