@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -331,6 +330,8 @@ def _reader_gone(out: TextIO) -> bool:
 @contextlib.contextmanager
 def _ending_on_signals(stop: Callable[[], None]) -> Iterator[None]:
     """SIGTERM and SIGHUP end watch cleanly (its poller stopped, its files removed)."""
+    import signal  # watch only: count should not load it
+
     names = ("SIGTERM", "SIGHUP")
     signals = [getattr(signal, n) for n in names if hasattr(signal, n)]
     if threading.current_thread() is not threading.main_thread():

@@ -20,11 +20,6 @@ from ..errors import ConfigError
 from ..i18n import _
 from .files import write_atomic
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 FILE_NAME = "config.toml"
 HEADER = (
     "# traynotify settings; 'traynotify config set NAME VALUE' checks and writes them.\n"
@@ -74,6 +69,10 @@ def read_settings(path: Path) -> FileSettings:
             _("{path}: cannot read it ({reason}).").format(path=path, reason=reason)
         )
         return result
+    if sys.version_info >= (3, 11):  # loaded here: most users have no settings file
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
