@@ -6,6 +6,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import ssl
 import time
@@ -59,8 +60,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     if text.isdigit():
         return min(float(text), MAX_RETRY_AFTER)
-    import email.utils  # only for the rare HTTP-date form; a count need not load it
-
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
