@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import webbrowser
 
 log = logging.getLogger(__name__)
 
@@ -13,6 +12,8 @@ def open_url(url: str) -> bool:
     if url.startswith("-") or not url.startswith(("https://", "http://")):
         log.warning("Refusing to open %r.", url)
         return False
+    import webbrowser  # on the first click, not at start: an idle tray need not hold it
+
     try:
         opened = webbrowser.open(url, new=2)
     except Exception as exc:
