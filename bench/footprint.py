@@ -12,6 +12,7 @@ import os
 import pstats
 import subprocess
 import sys
+from pathlib import Path
 
 STEPS = [
     ("python itself", "pass"),
@@ -57,7 +58,8 @@ def startup() -> None:
         "print(s.getvalue())\n"
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    repo = str(Path(__file__).resolve().parent.parent) + os.sep
+    lines = [line.replace(repo, "") for line in done.stdout.splitlines() if line.strip()]
     print("\n`traynotify count`, cProfile, cumulative seconds:\n```")
     print("\n".join(lines[-16:]))
     print("```")
