@@ -20,7 +20,7 @@ from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
 from traynotify.devserver import ContractServer, Fault, RequestRecord
 
-from .conftest import KEY, T0
+from .conftest import KEY, T0, ServerClock
 
 LIST = "/api/v1/me/notifications"
 INTERVAL = 60.0
@@ -139,7 +139,13 @@ def test_first_poll_lists_and_shows_one_summary(h: Harness) -> None:
     assert h.state.status is Status.OK
     assert h.state.count == 3
     assert h.ids == [5001, 5003, 5004]
-    assert h.toasts == [Toast("You have 3 unread notifications", "Payment received · $25.00")]
+    assert h.toasts == [
+        Toast(
+            "You have 3 unread notifications",
+            "Payment received · $25.00",
+            covers=(5001, 5003, 5004),
+        )
+    ]
 
 
 def test_steady_state_is_one_small_request_per_interval(h: Harness) -> None:
@@ -161,7 +167,8 @@ def test_new_notification_is_listed_and_toasted_once(h: Harness) -> None:
     h.turn()
     assert h.state.count == 4
     assert h.state.items[0].title == "Ana joined"
-    assert h.toasts == [Toast("Ana joined", "Ana was added.", h.state.items[0].id)]
+    ana = h.state.items[0].id
+    assert h.toasts == [Toast("Ana joined", "Ana was added.", ana, (ana,))]
     for _ in range(3):
         h.turn()
     assert len(h.toasts) == 1
@@ -501,6 +508,76 @@ def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
     h.turn()
     assert len(h.toasts) == 1  # and it never pops up as new later
+
+
+def mark_all_meanwhile(h: Harness, meanwhile: Callable[[], object]) -> None:
+    """Mark all, with ``meanwhile`` done on the server while its request is held."""
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    meanwhile()
+    held.release()
+    worker.join(10)
+    assert not worker.is_alive()
+
+
+def test_case3_mark_all_names_what_it_marked_when_the_counts_come_out_even(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """During mark all, one is read in the console and a new one arrives: the count it
+    marked is the count it expected, yet the new one was never shown. It is named."""
+    h.turn()
+    h.toasts.clear()
+
+    def console_read_and_arrival() -> None:
+        h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
+        server_clock.advance(1.5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(0.5)
+
+    mark_all_meanwhile(h, console_read_and_arrival)
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    h.turn()
+    assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+
+
+def test_case3_mark_all_names_the_new_one_when_all_it_expected_was_read_elsewhere(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """Everything shown is read in the console during mark all, and one arrives: the
+    mark-all flipped only the new one (fewer than it expected). It is named."""
+    h.turn()
+    h.toasts.clear()
+
+    def console_reads_all_then_arrival() -> None:
+        h.server.store.mark_all_read("alice")
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(5)
+
+    mark_all_meanwhile(h, console_reads_all_then_arrival)
+    assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+
+
+def test_case3_mark_all_does_not_name_what_was_read_in_the_console_before(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """One arrives and is read in the console between two polls, never shown by the
+    app; a mark-all a minute later does not claim it."""
+    h.turn()
+    h.toasts.clear()
+    read_there = add(h.server, "Read in the console")
+    h.server.store.mark_read("alice", read_there)
+    server_clock.advance(60)
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.server.store.unread_count("alice") == 0
+    assert h.toasts == []
+    assert h.state.notice is None
+    assert h.requests("/mark-all-read") == 1
 
 
 def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:

@@ -410,20 +410,24 @@ class Poller:
             self._refused(message, exc)
             return
         self._pending -= expected
-        extra = marked - known.total
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
-        if extra > 0:
-            self._name_also_marked(client, expected, extra)
+        if marked > 0:
+            # Counts can come out even while something unseen was marked (one read in
+            # the console as a new one arrived): look at what was read, by its moment.
+            before = {n.id for n in known.items}
+            self._name_also_marked(client, before, marked - known.total)
 
-    def _name_also_marked(self, client: Client, expected: Collection[int], extra: int) -> None:
+    def _name_also_marked(self, client: Client, unread_before: Collection[int], extra: int) -> None:
         try:
             page = self._call(lambda c: c.list(read=True, page_size=PAGE_SIZE), client)
-            found = also_marked(page.items, expected, self._seen, extra)
+            found = also_marked(page.items, unread_before, self._seen, extra)
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
             found = ()
+        if not found and extra <= 0:
+            return
         if found:
             self._seen.add(n.id for n in found)
         toast = also_marked_toast(found, extra - len(found))
