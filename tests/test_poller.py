@@ -437,6 +437,42 @@ def test_case1_what_a_probe_cannot_see_is_found_by_the_full_walk(h: Harness) -> 
     assert h.ids == [5001, 5003, backdated]
 
 
+def test_case1_as_many_new_as_read_elsewhere_beyond_the_top_are_all_seen(h: Harness) -> None:
+    """Twenty read in the console and twenty new between two polls: the same count,
+    and more new than the top rows fetched after the probe. None is missed."""
+    for i in range(27):
+        add(h.server, f"old {i}", hours=20 + i / 10)
+    h.turn()
+    h.toasts.clear()
+    for note_id in [n.id for n in h.server.store.query("alice", unread=True)][:20]:
+        h.server.store.mark_read("alice", note_id)
+    fresh = [add(h.server, f"new {i}") for i in range(20)]
+    assert h.server.store.unread_count("alice") == 30  # as before
+    h.turn()
+    assert [t.title for t in h.toasts] == ["20 new notifications"]
+    assert set(h.toasts[0].covers) == set(fresh)
+    assert h.state.count == 30
+    assert h.ids == [n.id for n in h.server.store.query("alice", unread=True)][: len(h.ids)]
+
+
+def test_the_full_walk_comes_back_to_ten_minutes_when_the_backlog_is_read(
+    h: Harness,
+) -> None:
+    """A backlog of 401 is walked every 30 minutes; once it is read, every 10 again."""
+    for i in range(398):
+        add(h.server, f"old {i}", hours=20 + i / 100)
+    h.turn()
+    assert h.state.count == 401
+    h.poller.mark_all_read()
+    h.poller.step()
+    h.turn()
+    assert h.state.count == 0
+    walks = h.poller.walks
+    h.clock.advance(FULL_EVERY + INTERVAL)
+    h.turn()
+    assert h.poller.walks == walks + 1
+
+
 @pytest.mark.parametrize("unread", [60, 500, 5000])
 def test_case2_busy_accounts_never_repeat_and_never_miss(
     server: ContractServer, make: Callable[..., Harness], unread: int

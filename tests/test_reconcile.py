@@ -204,6 +204,7 @@ def test_probe_changed(
 
 
 D, E = n(4, 40), n(5, 5)
+F, G = n(6, 60), n(7, 50)
 
 
 @pytest.mark.parametrize(
@@ -227,6 +228,11 @@ D, E = n(4, 40), n(5, 5)
         # one read below before, and one more read below now
         (Snapshot(3, (D, C, B, A), stale=1), (D, C), 2, (4, 3)),
         (Snapshot(4, (D, C, B, A, E), stale=1), (D, C), 3, (4, 3, 2, 1, 5)),
+        # as many arrived as were read elsewhere, more than the prefix holds: it never
+        # reaches a known row, so what lies between is unknown: walk
+        (KNOWN, (F, G), 3, None),
+        # ... and once it reaches one, the rest lines up
+        (KNOWN, (F, G, C), 4, (6, 7, 3, 2, 1)),
         # nothing known: walk
         (None, (D, C), 4, None),
         # a known list that was cut off at the walk's bound still lines up

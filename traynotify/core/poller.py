@@ -187,12 +187,14 @@ class Poller:
         self._failures = 0
         self._need_full = True
         self._refresh = False
-        self._full_at = 0.0
+        self._walked_at: float | None = None
         self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
         self._last_wall = self._clock.wall()
         self._last_mono = self._clock.monotonic()
         self.polls = 0
         """Completed poll cycles (for tests and the benchmark)."""
+        self.walks = 0
+        """Completed walks of the whole unread list (for tests and the benchmark)."""
 
     # -- commands (any thread) ------------------------------------------------------
     def start(self) -> None:
@@ -497,7 +499,7 @@ class Poller:
     def _fetch(self, client: Client) -> Snapshot:
         """The server's unread list, with as few requests as it takes."""
         known = self._known
-        if not self._need_full and known is not None and self._clock.monotonic() < self._full_at:
+        if not self._need_full and known is not None and not self._walk_due(known):
             probe = self._call(lambda c: c.list(unread=True, page_size=1), client)
             newest = probe.items[0] if probe.items else None
             if not probe_changed(known, probe.total, newest):
@@ -511,6 +513,12 @@ class Poller:
             # else: a read asked for here sits among rows that may be read already
             # (unknown which); only the whole list tells the badge what is unread.
         return self._walk(client)
+
+    def _walk_due(self, known: Snapshot) -> bool:
+        """Time for the periodic full walk (its period follows today's unread count)."""
+        if self._walked_at is None:
+            return True
+        return self._clock.monotonic() >= self._walked_at + full_walk_every(known.total)
 
     def _walk(self, client: Client) -> Snapshot:
         """Every page of the unread list (up to MAX_PAGES); once more if it moved meanwhile."""
@@ -536,7 +544,8 @@ class Poller:
                 page_no += 1
             if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
-        self._full_at = self._clock.monotonic() + full_walk_every(page_no)
+        self._walked_at = self._clock.monotonic()
+        self.walks += 1
         items = tuple(sorted(found.values(), key=newest_first, reverse=True))
         return Snapshot(total, items)
 

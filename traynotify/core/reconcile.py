@@ -95,16 +95,20 @@ def merge_prefix(
 ) -> Snapshot | None:
     """Line up the top of the unread list with what is known; None: walk every page.
 
-    ``prefix`` is the first page of the unread list; everything below its last row is
-    taken from ``known``. Those rows may come to more than ``total``: some below were
-    read elsewhere. Which ones does not change the badge, the menu or what is new,
-    so they stay listed (counted in ``stale``) until the next full walk. When that
-    surplus shrinks, unread rows appeared below the top that were never listed (a new
-    one that sorts low): walk.
+    ``prefix`` is the first page of the unread list; it must reach down to a row
+    known before, and everything below its last row is taken from ``known``. Those
+    rows may come to more than ``total``: some below were read elsewhere. Which ones
+    does not change the badge, the menu or what is new, so they stay listed (counted
+    in ``stale``) until the next full walk. When that surplus shrinks, unread rows
+    appeared below the top that were never listed (a new one that sorts low): walk.
     """
     if len(prefix) >= total:
         return Snapshot(total, tuple(prefix))
     if known is None or not prefix:
+        return None
+    if all(n.id != prefix[-1].id for n in known.items):
+        # The prefix never reached a row known before: more may have arrived below it
+        # (as many as were read elsewhere meanwhile, so the count cannot tell).
         return None
     last = newest_first(prefix[-1])
     fetched = {n.id for n in prefix}
@@ -116,8 +120,10 @@ def merge_prefix(
     return Snapshot(total, (*prefix, *tail), surplus)
 
 
-def full_walk_every(pages: int) -> float:
-    """Seconds between full walks: one page's worth of traffic per FULL_EVERY at most."""
+def full_walk_every(unread: int) -> float:
+    """Seconds between full walks of ``unread`` rows: one page's worth of traffic per
+    FULL_EVERY at most (10 minutes up to 200 unread, 20 up to 400, ...)."""
+    pages = min(MAX_PAGES, -(-max(0, unread) // PAGE_SIZE))
     return FULL_EVERY * max(1, pages)
 
 
