@@ -527,6 +527,22 @@ def test_case3_mark_all_first_shows_what_arrived_since_the_last_poll(h: Harness)
     assert h.state.notice is None
 
 
+def test_case3_mark_all_first_shows_a_new_one_the_probe_could_not_see(h: Harness) -> None:
+    """Between two polls one is read in the console and one arrives dated back, below
+    the top: the probe sees nothing. Mark all still shows it before marking it."""
+    h.turn()
+    h.toasts.clear()
+    h.server.store.mark_read("alice", 5004)
+    add(h.server, "Dated back", hours=2)
+    h.turn()
+    assert h.toasts == []  # invisible to the probe
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert [t.title for t in h.toasts] == ["Dated back"]
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice is None
+
+
 def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     """A notification arrives while mark-all is on its way: it is named, not eaten."""
     h.turn()

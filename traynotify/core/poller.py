@@ -399,8 +399,9 @@ class Poller:
         try:
             if client is None:
                 raise CredentialError(self._key_problem or _("not signed in"))
-            # Anything new since the last poll is shown before it can be marked read.
-            self._absorb(self._fetch(client))
+            # Anything new since the last poll is shown before it can be marked read:
+            # the whole list, as a probe cannot see a new one that sorts below the top.
+            self._absorb(self._walk(client))
             known = self._known or Snapshot(0, ())
             expected |= {n.id for n in known.items}
             self._pending |= expected
