@@ -60,9 +60,26 @@ def own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     i18n.use_language("en")
 
 
-def seeded_store() -> Store:
+class ServerClock:
+    """The contract server's wall clock: it stands still unless a test moves it on
+    (``advance``), or moves ``tick`` on by itself at every reading."""
+
+    def __init__(self, now: datetime = T0 + timedelta(days=1), tick: timedelta | None = None):
+        self.now = now
+        self.tick = tick
+
+    def __call__(self) -> datetime:
+        if self.tick is not None:
+            self.now += self.tick
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def seeded_store(clock: ServerClock | None = None) -> Store:
     """Alice: 3 unread + 2 read, ids not in time order. Bob: 1 unread."""
-    store = Store(clock=lambda: T0 + timedelta(days=1))
+    store = Store(clock=clock or ServerClock())
     store.add_key(KEY, "alice")
     store.add_key("test-key-alice-2", "alice")
     store.add_key(OTHER_KEY, "bob")
@@ -98,8 +115,13 @@ def seeded_store() -> Store:
 
 
 @pytest.fixture
-def server() -> Iterator[ContractServer]:
-    with ContractServer(seeded_store()) as srv:
+def server_clock() -> ServerClock:
+    return ServerClock()
+
+
+@pytest.fixture
+def server(server_clock: ServerClock) -> Iterator[ContractServer]:
+    with ContractServer(seeded_store(server_clock)) as srv:
         yield srv
 
 

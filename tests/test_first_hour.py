@@ -14,7 +14,9 @@ import keyring
 import pytest
 from keyring.backends import fail
 
+import traynotify
 from traynotify.cli import main
+from traynotify.desktop.command import program, quoted
 from traynotify.devserver import ContractServer
 
 from .conftest import KEY
@@ -83,10 +85,47 @@ def _headless_env() -> dict[str, str]:
     return env
 
 
-def test_headless_demo_says_so_first_and_its_suggestion_works(tmp_path: Path) -> None:
-    env = {**_headless_env(), "TMPDIR": str(tmp_path)}
+VENV_BIN = Path(sys.executable).parent
+SCRIPT = VENV_BIN / "traynotify"
+
+
+def _path_without_traynotify() -> str:
+    """PATH as after ``pip install -e .`` into a venv that was never activated."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(d for d in dirs if d and not (Path(d) / "traynotify").exists())
+
+
+# How the user started traynotify, with which PATH, and the program a hint must name.
+STARTS = {
+    "venv-script-not-on-path": ([str(SCRIPT)], False, [str(SCRIPT)]),
+    "python-m-not-on-path": ([sys.executable, "-m", "traynotify"], False, None),
+    "script-on-path": (["traynotify"], True, ["traynotify"]),
+    "python-m-script-on-path": ([sys.executable, "-m", "traynotify"], True, ["traynotify"]),
+}
+
+
+def _start(name: str, tmp_path: Path) -> tuple[list[str], dict[str, str], list[str]]:
+    argv, on_path, expected = STARTS[name]
+    assert SCRIPT.is_file(), "the tests run from an installed traynotify (pip install -e .)"
+    path = _path_without_traynotify()
+    if on_path:
+        path = os.pathsep.join([str(VENV_BIN), path])
+    env = {**_headless_env(), "TMPDIR": str(tmp_path), "PATH": path}
+    return argv, env, expected if expected is not None else argv
+
+
+def _named(text: str, ending: str) -> list[str]:
+    """The command a message names in quotes, ending in ``ending``, as argv."""
+    match = re.search(rf"'([^']*{re.escape(ending)})'", text)
+    assert match is not None, text
+    return shlex.split(match.group(1))
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_headless_demo_says_so_first_and_its_suggestion_works(tmp_path: Path, start: str) -> None:
+    argv, env, program = _start(start, tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "traynotify", "demo", "--port", "0"],
+        [*argv, "demo", "--port", "0"],
         env=env,
         capture_output=True,
         text=True,
@@ -96,14 +135,18 @@ def test_headless_demo_says_so_first_and_its_suggestion_works(tmp_path: Path) ->
     assert done.stdout == ""  # no "the tray icon is talking to…" before the failure
     assert done.stderr.count("\n") == 1, done.stderr
     assert "No graphical session" in done.stderr
-    suggested = re.search(r"'(traynotify demo --server-only)'", done.stderr)
-    assert suggested is not None
+    suggested = _named(done.stderr, "demo --server-only")
+    assert suggested == [*program, "demo", "--server-only"]
     assert list(tmp_path.iterdir()) == []  # no demo folder left behind
 
-    # Run what it suggests: a local server whose export lines make `count` work.
-    argv = [sys.executable, "-m", *shlex.split(suggested.group(1)), "--port", "0"]
+    # Run what it suggests, as it is written, in the same shell: a local server
+    # whose export lines and the command after them make `count` work.
     with subprocess.Popen(
-        argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+        [*suggested, "--port", "0"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             assert proc.stdout is not None
@@ -112,10 +155,12 @@ def test_headless_demo_says_so_first_and_its_suggestion_works(tmp_path: Path) ->
                 match = re.match(r"\s*export (\w+)=(\S+)", line)
                 if match:
                     exports[match.group(1)] = match.group(2)
-                if len(exports) == 2:
+                elif len(exports) == 2:
                     break
+            count_command = shlex.split(line)
+            assert count_command == [*program, "count"]
             count = subprocess.run(
-                [sys.executable, "-m", "traynotify", "count"],
+                count_command,
                 env={**env, **exports},
                 capture_output=True,
                 text=True,
@@ -124,3 +169,57 @@ def test_headless_demo_says_so_first_and_its_suggestion_works(tmp_path: Path) ->
             assert (count.returncode, count.stdout.strip().isdigit()) == (0, True), count.stderr
         finally:
             proc.terminate()
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_not_signed_in_names_a_login_command_that_runs(tmp_path: Path, start: str) -> None:
+    argv, env, program = _start(start, tmp_path)
+    env["BYTESPIKE_API_URL"] = "http://127.0.0.1:1"
+    env.pop("BYTESPIKE_API_KEY", None)
+    done = subprocess.run([*argv, "count"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Not signed in" in done.stderr, done.stderr
+    login = _named(done.stderr, "login")
+    assert login == [*program, "login"]
+    shown = subprocess.run([*login, "--help"], env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "usage: traynotify login" in shown.stdout
+
+
+def _file(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    return str(path)
+
+
+def test_the_program_a_hint_names_is_the_one_that_runs(tmp_path: Path) -> None:
+    script = _file(tmp_path / "venv" / "bin" / "traynotify")
+    other = _file(tmp_path / "usr" / "bin" / "traynotify")
+    python = _file(tmp_path / "venv" / "bin" / "python")
+    link = tmp_path / "path" / "traynotify"
+    link.parent.mkdir()
+    link.symlink_to(script)
+
+    def named(argv0: str, found: str | None, frozen: bool = False) -> tuple[str, ...]:
+        return program(argv0=argv0, executable=python, frozen=frozen, which=lambda _n: found)
+
+    # the installed script: by its name only when PATH leads to this same file
+    assert named(script, None) == (script,)
+    assert named(script, other) == (script,)
+    assert named(script, str(link)) == ("traynotify",)
+    # python -m traynotify: the script next to this Python runs the same installation
+    main_py = str(Path(traynotify.__file__).parent / "__main__.py")
+    assert named(main_py, None) == (python, "-m", "traynotify")
+    assert named(main_py, other) == (python, "-m", "traynotify")
+    assert named(main_py, script) == ("traynotify",)
+    # a frozen build is its own executable
+    assert named("whatever", None, frozen=True) == (python,)
+    assert named("whatever", python, frozen=True) == ("traynotify",)
+    # inside some other program (this test run): the name is all there is
+    assert named(sys.argv[0], None) == ("traynotify",)
+
+
+def test_a_program_path_with_spaces_is_quoted_for_the_shell(tmp_path: Path) -> None:
+    script = _file(tmp_path / "my venv" / "bin" / "traynotify")
+    words = program(argv0=script, which=lambda _n: None)
+    assert shlex.split(quoted([*words, "login"])) == [script, "login"]

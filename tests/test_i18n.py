@@ -6,6 +6,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,6 +177,8 @@ def test_cli_follows_the_os_locale_and_the_setting_overrides_it(
     env.pop("LANGUAGE", None)
     env["LANG"] = "zh_CN.UTF-8"
     env["BYTESPIKE_API_URL"] = server_env["BYTESPIKE_API_URL"]
+    # this installation's script on PATH, so the hint names a bare 'traynotify login'
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return traynotify(*args, env=env)

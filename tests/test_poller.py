@@ -20,7 +20,7 @@ from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
 from traynotify.devserver import ContractServer, Fault, RequestRecord
 
-from .conftest import KEY, T0
+from .conftest import KEY, T0, ServerClock
 
 LIST = "/api/v1/me/notifications"
 INTERVAL = 60.0
@@ -139,7 +139,13 @@ def test_first_poll_lists_and_shows_one_summary(h: Harness) -> None:
     assert h.state.status is Status.OK
     assert h.state.count == 3
     assert h.ids == [5001, 5003, 5004]
-    assert h.toasts == [Toast("You have 3 unread notifications", "Payment received · $25.00")]
+    assert h.toasts == [
+        Toast(
+            "You have 3 unread notifications",
+            "Payment received · $25.00",
+            covers=(5001, 5003, 5004),
+        )
+    ]
 
 
 def test_steady_state_is_one_small_request_per_interval(h: Harness) -> None:
@@ -161,7 +167,8 @@ def test_new_notification_is_listed_and_toasted_once(h: Harness) -> None:
     h.turn()
     assert h.state.count == 4
     assert h.state.items[0].title == "Ana joined"
-    assert h.toasts == [Toast("Ana joined", "Ana was added.", h.state.items[0].id)]
+    ana = h.state.items[0].id
+    assert h.toasts == [Toast("Ana joined", "Ana was added.", ana, (ana,))]
     for _ in range(3):
         h.turn()
     assert len(h.toasts) == 1
@@ -430,6 +437,42 @@ def test_case1_what_a_probe_cannot_see_is_found_by_the_full_walk(h: Harness) -> 
     assert h.ids == [5001, 5003, backdated]
 
 
+def test_case1_as_many_new_as_read_elsewhere_beyond_the_top_are_all_seen(h: Harness) -> None:
+    """Twenty read in the console and twenty new between two polls: the same count,
+    and more new than the top rows fetched after the probe. None is missed."""
+    for i in range(27):
+        add(h.server, f"old {i}", hours=20 + i / 10)
+    h.turn()
+    h.toasts.clear()
+    for note_id in [n.id for n in h.server.store.query("alice", unread=True)][:20]:
+        h.server.store.mark_read("alice", note_id)
+    fresh = [add(h.server, f"new {i}") for i in range(20)]
+    assert h.server.store.unread_count("alice") == 30  # as before
+    h.turn()
+    assert [t.title for t in h.toasts] == ["20 new notifications"]
+    assert set(h.toasts[0].covers) == set(fresh)
+    assert h.state.count == 30
+    assert h.ids == [n.id for n in h.server.store.query("alice", unread=True)][: len(h.ids)]
+
+
+def test_the_full_walk_comes_back_to_ten_minutes_when_the_backlog_is_read(
+    h: Harness,
+) -> None:
+    """A backlog of 401 is walked every 30 minutes; once it is read, every 10 again."""
+    for i in range(398):
+        add(h.server, f"old {i}", hours=20 + i / 100)
+    h.turn()
+    assert h.state.count == 401
+    h.poller.mark_all_read()
+    h.poller.step()
+    h.turn()
+    assert h.state.count == 0
+    walks = h.poller.walks
+    h.clock.advance(FULL_EVERY + INTERVAL)
+    h.turn()
+    assert h.poller.walks == walks + 1
+
+
 @pytest.mark.parametrize("unread", [60, 500, 5000])
 def test_case2_busy_accounts_never_repeat_and_never_miss(
     server: ContractServer, make: Callable[..., Harness], unread: int
@@ -484,6 +527,22 @@ def test_case3_mark_all_first_shows_what_arrived_since_the_last_poll(h: Harness)
     assert h.state.notice is None
 
 
+def test_case3_mark_all_first_shows_a_new_one_the_probe_could_not_see(h: Harness) -> None:
+    """Between two polls one is read in the console and one arrives dated back, below
+    the top: the probe sees nothing. Mark all still shows it before marking it."""
+    h.turn()
+    h.toasts.clear()
+    h.server.store.mark_read("alice", 5004)
+    add(h.server, "Dated back", hours=2)
+    h.turn()
+    assert h.toasts == []  # invisible to the probe
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert [t.title for t in h.toasts] == ["Dated back"]
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice is None
+
+
 def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     """A notification arrives while mark-all is on its way: it is named, not eaten."""
     h.turn()
@@ -501,6 +560,76 @@ def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
     h.turn()
     assert len(h.toasts) == 1  # and it never pops up as new later
+
+
+def mark_all_meanwhile(h: Harness, meanwhile: Callable[[], object]) -> None:
+    """Mark all, with ``meanwhile`` done on the server while its request is held."""
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    meanwhile()
+    held.release()
+    worker.join(10)
+    assert not worker.is_alive()
+
+
+def test_case3_mark_all_names_what_it_marked_when_the_counts_come_out_even(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """During mark all, one is read in the console and a new one arrives: the count it
+    marked is the count it expected, yet the new one was never shown. It is named."""
+    h.turn()
+    h.toasts.clear()
+
+    def console_read_and_arrival() -> None:
+        h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
+        server_clock.advance(1.5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(0.5)
+
+    mark_all_meanwhile(h, console_read_and_arrival)
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    h.turn()
+    assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+
+
+def test_case3_mark_all_names_the_new_one_when_all_it_expected_was_read_elsewhere(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """Everything shown is read in the console during mark all, and one arrives: the
+    mark-all flipped only the new one (fewer than it expected). It is named."""
+    h.turn()
+    h.toasts.clear()
+
+    def console_reads_all_then_arrival() -> None:
+        h.server.store.mark_all_read("alice")
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(5)
+
+    mark_all_meanwhile(h, console_reads_all_then_arrival)
+    assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+
+
+def test_case3_mark_all_does_not_name_what_was_read_in_the_console_before(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """One arrives and is read in the console between two polls, never shown by the
+    app; a mark-all a minute later does not claim it."""
+    h.turn()
+    h.toasts.clear()
+    read_there = add(h.server, "Read in the console")
+    h.server.store.mark_read("alice", read_there)
+    server_clock.advance(60)
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.server.store.unread_count("alice") == 0
+    assert h.toasts == []
+    assert h.state.notice is None
+    assert h.requests("/mark-all-read") == 1
 
 
 def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:

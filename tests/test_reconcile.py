@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -203,6 +204,7 @@ def test_probe_changed(
 
 
 D, E = n(4, 40), n(5, 5)
+F, G = n(6, 60), n(7, 50)
 
 
 @pytest.mark.parametrize(
@@ -226,6 +228,11 @@ D, E = n(4, 40), n(5, 5)
         # one read below before, and one more read below now
         (Snapshot(3, (D, C, B, A), stale=1), (D, C), 2, (4, 3)),
         (Snapshot(4, (D, C, B, A, E), stale=1), (D, C), 3, (4, 3, 2, 1, 5)),
+        # as many arrived as were read elsewhere, more than the prefix holds: it never
+        # reaches a known row, so what lies between is unknown: walk
+        (KNOWN, (F, G), 3, None),
+        # ... and once it reaches one, the rest lines up
+        (KNOWN, (F, G, C), 4, (6, 7, 3, 2, 1)),
         # nothing known: walk
         (None, (D, C), 4, None),
         # a known list that was cut off at the walk's bound still lines up
@@ -262,15 +269,83 @@ def test_prefix_size(known_total: int, total: int, menu_length: int, size: int) 
     assert prefix_size(known_total, total, menu_length) == size
 
 
-def test_also_marked_names_the_unshown_read_last() -> None:
+MARK_ALL = T0 + timedelta(days=1)
+"""The moment a mark-all stamped on what it flipped (in the tables below)."""
+
+
+def read_at(note: Notification, seconds: float) -> Notification:
+    """``note``, read ``seconds`` after the mark-all's moment (negative: before it)."""
+    return dataclasses.replace(note, read_at=MARK_ALL + timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize(
+    ("read", "extra", "named"),
+    [
+        pytest.param(
+            [read_at(n(10, 90), 0), read_at(n(1, 10), 0), read_at(n(2, 20), 0)],
+            1,
+            [10],
+            id="one more marked than counted: the new one",
+        ),
+        pytest.param(
+            [read_at(n(10, 90), 0), read_at(n(1, 10), 0), read_at(n(2, 20), -40)],
+            0,
+            [10],
+            id="counts even: one read in the console as one arrived",
+        ),
+        pytest.param(
+            [read_at(n(10, 90), -50), read_at(n(1, 10), -40), read_at(n(2, 20), -30)],
+            -1,
+            [],
+            id="arrived and read in the console before, never shown: not this mark-all",
+        ),
+        pytest.param(
+            [read_at(n(10, 90), 0), read_at(n(1, 10), -30), read_at(n(2, 20), -20)],
+            1,
+            [10],
+            id="all it expected read in the console meanwhile: the one it flipped",
+        ),
+        pytest.param(
+            [read_at(n(13, 95), 0), read_at(n(1, 10), 0), read_at(n(12, 5), -3600)],
+            0,
+            [],
+            id="shown before, or read long ago: not named",
+        ),
+        pytest.param(
+            [read_at(n(11, 80), -0.4), read_at(n(10, 90), -0.2), read_at(n(1, 10), 0)],
+            2,
+            [10, 11],
+            id="a server that stamps row by row",
+        ),
+        pytest.param(
+            [read_at(n(10, 5), 0), read_at(n(1, 10), 0), read_at(n(2, 20), 0)],
+            1,
+            [10],
+            id="flipped one dated before the ones expected",
+        ),
+    ],
+)
+def test_also_marked(read: list[Notification], extra: int, named: list[int]) -> None:
+    found = also_marked(read, unread_before={1, 2}, seen={13}, extra=extra)
+    assert [x.id for x in found] == named
+
+
+def test_also_marked_names_one_read_in_the_console_at_the_same_moment() -> None:
+    """Within a second of the mark-all, read in the console or flipped by it cannot be
+    told apart: it is named, rather than risk hiding one never shown."""
+    read = [read_at(n(10, 90), -0.5), read_at(n(1, 10), 0)]
+    assert [x.id for x in also_marked(read, unread_before={1}, seen=(), extra=0)] == [10]
+
+
+def test_also_marked_without_one_it_expected_in_view_takes_the_extra_read_last() -> None:
     read = [
-        n(10, 90, read=5),  # flipped by mark all (read last), never shown
-        n(11, 80, read=5),  # the same
-        n(1, 10, read=5),  # expected: it was in the menu
-        n(12, 70, read=1),  # read long ago, never shown: not this mark all
-        n(13, 60, read=5),  # shown before (seen)
+        read_at(n(10, 90), 0),
+        read_at(n(11, 80), 0),
+        read_at(n(12, 70), -3600),  # read long ago, never shown
+        read_at(n(13, 60), 0),  # shown before (seen)
     ]
-    found = also_marked(read, expected={1}, seen={13}, extra=2)
+    found = also_marked(read, unread_before={1}, seen={13}, extra=2)
     assert [x.id for x in found] == [10, 11]
-    assert also_marked(read, expected={1}, seen={13}, extra=0) == ()
-    assert [x.id for x in also_marked(read, expected={1}, seen={13}, extra=9)] == [10, 11, 12]
+    assert also_marked(read, unread_before={1}, seen={13}, extra=0) == ()
+    more = also_marked(read, unread_before={1}, seen={13}, extra=9)
+    assert [x.id for x in more] == [10, 11, 12]

@@ -16,7 +16,7 @@ from traynotify.desktop.choose import Probe, choose
 from traynotify.desktop.icons import render_icon
 from traynotify.desktop.notify.freedesktop import action_for, actions_for, body_text
 from traynotify.desktop.tray.dbusmenu import DBusMenu, Ids, entry_props, rows_for
-from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body
+from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body, tooltip_of
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -102,6 +102,30 @@ def test_sni_status_and_tooltip() -> None:
     assert sni_status(TrayState(status=Status.OK)) == "Active"
     assert sni_status(TrayState(status=Status.OFFLINE, count=3)) == "Active"
     assert tooltip_body(TrayState(status=Status.SIGNED_OUT, problem="x")) == ""
+
+
+def test_tooltip_title_is_plain_text_and_only_the_body_is_markup() -> None:
+    # Hosts escape the title themselves (xfce4-panel) or show it as text (Plasma):
+    # escaped here, a user would read "&amp;" in the tooltip's first line.
+    state = TrayState(
+        status=Status.OFFLINE,
+        count=2,
+        items=(note(1, "<b>x</b> & Co_op"),),
+        problem="HTTP 502 <html> & more",
+    )
+    _name, pixmaps, title, body = tooltip_of(state)
+    assert pixmaps == []
+    assert title == "traynotify: 2 unread · HTTP 502 <html> & more"
+    assert body.splitlines()[0] == "&lt;b&gt;x&lt;/b&gt; &amp; Co_op"
+
+
+def test_menu_labels_are_not_markup_but_underscores_stay_literal() -> None:
+    state = TrayState(status=Status.OK, count=1, items=(note(1, "<b>x</b> & Co_op"),))
+    now = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+    (item,) = [e for e in build_menu(state, now) if e.action == Action("open", 1)]
+    label = entry_props(item)["label"][1]
+    # dbusmenu: "__" shows one underscore, a single "_" marks the access key
+    assert label.startswith("<b>x</b> & Co__op · ")
 
 
 def test_pixmaps_are_argb_in_network_order() -> None:

@@ -25,6 +25,7 @@ from .core.text import one_line
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
+from .desktop.command import command
 from .desktop.instance import Instance, send
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
@@ -126,9 +127,9 @@ class App:
             self.toggle_autostart()
         elif kind == "sign_in":
             message = _(
-                "Run 'traynotify login' in a terminal and paste your API key; "
+                "Run '{command}' in a terminal and paste your API key; "
                 "this icon picks it up at once."
-            )
+            ).format(command=command("login"))
             self.poller.note(message)
             self.notifier.show(Toast(_("Sign in to traynotify"), message))
             self.on_command("key-changed")
@@ -282,9 +283,9 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 raise NoDesktopError(
                     _(
                         "No graphical session (DISPLAY is not set), so the demo has no tray to "
-                        "show its icon in. 'traynotify demo --server-only' runs just the local "
+                        "show its icon in. '{command}' runs just the local "
                         "server, for the command-line tools."
-                    )
+                    ).format(command=command("demo", "--server-only"))
                 ) from None
             demo.server.start()
             demo.feed_every(args.every)

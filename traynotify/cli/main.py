@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..core.text import one_line
+from ..desktop.command import command
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
 from . import account, autostart, doctor, notifications, settings, statusbar, tray_app
@@ -145,7 +146,7 @@ def _auth_hint(exc: TraynotifyError, ctx: Context) -> str:
         return ""
     if ctx.env_key_set():
         return " " + _("Check BYTESPIKE_API_KEY (it wins over a stored key).")
-    return " " + _("Run 'traynotify login' with a valid key.")
+    return " " + _("Run '{command}' with a valid key.").format(command=command("login"))
 
 
 def _tolerant(stream: TextIO) -> TextIO:

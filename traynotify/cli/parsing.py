@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 from .. import __version__
+from ..desktop.command import command
 from ..i18n import _
 
 REDACTED = "…"
@@ -132,7 +133,7 @@ def build_parser(groups: Iterable[Register]) -> argparse.ArgumentParser:
     parser = Parser(
         prog="traynotify",
         description="BytesSpike notifications in the system tray. "
-        "The API key comes from BYTESPIKE_API_KEY or 'traynotify login' "
+        f"The API key comes from BYTESPIKE_API_KEY or '{command('login')}' "
         "(never from the command line).",
         parents=[common],
         allow_abbrev=False,

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..core.config import MIN_INTERVAL
+from ..desktop.command import command
 from ..errors import ConfigError
 from ..i18n import _
 from .context import Context
@@ -123,7 +124,7 @@ def demo_server(ctx: Context) -> int:
     print(_("In another shell:"), file=out)
     print(f"  export BYTESPIKE_API_URL={demo.url}", file=out)
     print(f"  export BYTESPIKE_API_KEY={DEMO_KEY}", file=out)
-    print("  traynotify count", file=out)
+    print("  " + command("count"), file=out)
     if args.every > 0:
         print(
             _("A new notification arrives every {s:g} s. Ctrl+C stops.").format(s=args.every),

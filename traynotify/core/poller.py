@@ -187,12 +187,14 @@ class Poller:
         self._failures = 0
         self._need_full = True
         self._refresh = False
-        self._full_at = 0.0
+        self._walked_at: float | None = None
         self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
         self._last_wall = self._clock.wall()
         self._last_mono = self._clock.monotonic()
         self.polls = 0
         """Completed poll cycles (for tests and the benchmark)."""
+        self.walks = 0
+        """Completed walks of the whole unread list (for tests and the benchmark)."""
 
     # -- commands (any thread) ------------------------------------------------------
     def start(self) -> None:
@@ -397,8 +399,9 @@ class Poller:
         try:
             if client is None:
                 raise CredentialError(self._key_problem or _("not signed in"))
-            # Anything new since the last poll is shown before it can be marked read.
-            self._absorb(self._fetch(client))
+            # Anything new since the last poll is shown before it can be marked read:
+            # the whole list, as a probe cannot see a new one that sorts below the top.
+            self._absorb(self._walk(client))
             known = self._known or Snapshot(0, ())
             expected |= {n.id for n in known.items}
             self._pending |= expected
@@ -410,20 +413,24 @@ class Poller:
             self._refused(message, exc)
             return
         self._pending -= expected
-        extra = marked - known.total
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
-        if extra > 0:
-            self._name_also_marked(client, expected, extra)
+        if marked > 0:
+            # Counts can come out even while something unseen was marked (one read in
+            # the console as a new one arrived): look at what was read, by its moment.
+            before = {n.id for n in known.items}
+            self._name_also_marked(client, before, marked - known.total)
 
-    def _name_also_marked(self, client: Client, expected: Collection[int], extra: int) -> None:
+    def _name_also_marked(self, client: Client, unread_before: Collection[int], extra: int) -> None:
         try:
             page = self._call(lambda c: c.list(read=True, page_size=PAGE_SIZE), client)
-            found = also_marked(page.items, expected, self._seen, extra)
+            found = also_marked(page.items, unread_before, self._seen, extra)
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
             found = ()
+        if not found and extra <= 0:
+            return
         if found:
             self._seen.add(n.id for n in found)
         toast = also_marked_toast(found, extra - len(found))
@@ -493,7 +500,7 @@ class Poller:
     def _fetch(self, client: Client) -> Snapshot:
         """The server's unread list, with as few requests as it takes."""
         known = self._known
-        if not self._need_full and known is not None and self._clock.monotonic() < self._full_at:
+        if not self._need_full and known is not None and not self._walk_due(known):
             probe = self._call(lambda c: c.list(unread=True, page_size=1), client)
             newest = probe.items[0] if probe.items else None
             if not probe_changed(known, probe.total, newest):
@@ -507,6 +514,12 @@ class Poller:
             # else: a read asked for here sits among rows that may be read already
             # (unknown which); only the whole list tells the badge what is unread.
         return self._walk(client)
+
+    def _walk_due(self, known: Snapshot) -> bool:
+        """Time for the periodic full walk (its period follows today's unread count)."""
+        if self._walked_at is None:
+            return True
+        return self._clock.monotonic() >= self._walked_at + full_walk_every(known.total)
 
     def _walk(self, client: Client) -> Snapshot:
         """Every page of the unread list (up to MAX_PAGES); once more if it moved meanwhile."""
@@ -532,7 +545,8 @@ class Poller:
                 page_no += 1
             if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
-        self._full_at = self._clock.monotonic() + full_walk_every(page_no)
+        self._walked_at = self._clock.monotonic()
+        self.walks += 1
         items = tuple(sorted(found.values(), key=newest_first, reverse=True))
         return Snapshot(total, items)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Container, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..api.models import Notification, newest_first
 from .toasts import Toast, plan_toasts
@@ -34,6 +35,8 @@ PREFIX_MARGIN = 10
 """Rows fetched from the top after a change beyond the growth (at least the menu's length)."""
 FULL_EVERY = 600.0
 """Seconds between full walks, per page walked (10 min for an ordinary account)."""
+SAME_MOMENT = timedelta(seconds=1)
+"""Read stamps this close to a mark-all's own count as its moment (see :func:`also_marked`)."""
 
 
 @dataclass(frozen=True)
@@ -92,16 +95,20 @@ def merge_prefix(
 ) -> Snapshot | None:
     """Line up the top of the unread list with what is known; None: walk every page.
 
-    ``prefix`` is the first page of the unread list; everything below its last row is
-    taken from ``known``. Those rows may come to more than ``total``: some below were
-    read elsewhere. Which ones does not change the badge, the menu or what is new,
-    so they stay listed (counted in ``stale``) until the next full walk. When that
-    surplus shrinks, unread rows appeared below the top that were never listed (a new
-    one that sorts low): walk.
+    ``prefix`` is the first page of the unread list; it must reach down to a row
+    known before, and everything below its last row is taken from ``known``. Those
+    rows may come to more than ``total``: some below were read elsewhere. Which ones
+    does not change the badge, the menu or what is new, so they stay listed (counted
+    in ``stale``) until the next full walk. When that surplus shrinks, unread rows
+    appeared below the top that were never listed (a new one that sorts low): walk.
     """
     if len(prefix) >= total:
         return Snapshot(total, tuple(prefix))
     if known is None or not prefix:
+        return None
+    if all(n.id != prefix[-1].id for n in known.items):
+        # The prefix never reached a row known before: more may have arrived below it
+        # (as many as were read elsewhere meanwhile, so the count cannot tell).
         return None
     last = newest_first(prefix[-1])
     fetched = {n.id for n in prefix}
@@ -113,8 +120,10 @@ def merge_prefix(
     return Snapshot(total, (*prefix, *tail), surplus)
 
 
-def full_walk_every(pages: int) -> float:
-    """Seconds between full walks: one page's worth of traffic per FULL_EVERY at most."""
+def full_walk_every(unread: int) -> float:
+    """Seconds between full walks of ``unread`` rows: one page's worth of traffic per
+    FULL_EVERY at most (10 minutes up to 200 unread, 20 up to 400, ...)."""
+    pages = min(MAX_PAGES, -(-max(0, unread) // PAGE_SIZE))
     return FULL_EVERY * max(1, pages)
 
 
@@ -160,12 +169,36 @@ def reconcile(
 
 
 def also_marked(
-    read: Sequence[Notification], expected: Container[int], seen: Container[int], extra: int
+    read: Sequence[Notification],
+    unread_before: Container[int],
+    seen: Container[int],
+    extra: int,
 ) -> tuple[Notification, ...]:
-    """Which of ``read`` a mark-all flipped beyond ``expected``: the ``extra`` never
-    shown (not in ``seen``) that were read last, newest first."""
-    if extra <= 0:
-        return ()
-    unknown = [n for n in read if n.id not in expected and n.id not in seen and n.read_at]
-    unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-    return tuple(sorted(unknown[:extra], key=newest_first, reverse=True))
+    """Which of ``read`` (the newest read notifications, listed after a mark-all) the
+    mark-all flipped that were never shown (not in ``seen``), newest first.
+
+    ``unread_before``: the ids listed unread just before the mark-all went out.
+    ``extra``: how many more it marked than were counted unread then.
+
+    A mark-all stamps what it flips with its own moment, and a read row keeps its
+    stamp; so the latest ``read_at`` among the rows unread before is that moment (or,
+    when every one of them was read in the console meanwhile, a moment in between).
+    A row never shown and read at that moment or later was flipped by the mark-all,
+    even when the counts came out even (one read in the console as one arrived).
+    SAME_MOMENT of slack covers servers that stamp row by row. A row never shown that
+    was read in the console within that same moment is named too: telling the user of
+    one they saw in the console beats hiding one they never saw.
+
+    With none of the rows unread before in view, the ``extra`` read last are taken.
+    """
+    unknown = [n for n in read if n.id not in unread_before and n.id not in seen and n.read_at]
+    stamps = [n.read_at for n in read if n.id in unread_before and n.read_at]
+    if stamps:
+        since = max(stamps) - SAME_MOMENT
+        hits = [n for n in unknown if n.read_at is not None and n.read_at >= since]
+    elif extra > 0:
+        unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+        hits = unknown[:extra]
+    else:
+        hits = []
+    return tuple(sorted(hits, key=newest_first, reverse=True))

@@ -21,6 +21,8 @@ class Toast:
     body: str
     notification_id: int | None = None
     """The notification it stands for; None for a summary."""
+    covers: tuple[int, ...] = ()
+    """Every notification it tells the user of: its own, or each one a summary counts."""
 
 
 def plan_toasts(
@@ -46,13 +48,18 @@ def plan_toasts(
         )
         newest = [n for n in new if n.type not in muted]
         body = one_line(newest[0].title, TITLE_LIMIT) if newest else ""
-        return [Toast(title.format(n=unread_total), body)]
+        return [Toast(title.format(n=unread_total), body, covers=tuple(n.id for n in new))]
     shown = [n for n in new if n.type not in muted]
     if not shown:
         return []
     if len(shown) <= MAX_SINGLE:
         return [
-            Toast(one_line(n.title, TITLE_LIMIT) or _("New notification"), paragraph(n.body), n.id)
+            Toast(
+                one_line(n.title, TITLE_LIMIT) or _("New notification"),
+                paragraph(n.body),
+                n.id,
+                (n.id,),
+            )
             for n in reversed(shown)
         ]
     total = len(shown)
@@ -60,7 +67,7 @@ def plan_toasts(
     body = " · ".join(one_line(n.title, 60) for n in shown[:MAX_SINGLE])
     if total > MAX_SINGLE:
         body += " …"
-    return [Toast(title, body)]
+    return [Toast(title, body, covers=tuple(n.id for n in shown))]
 
 
 def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
@@ -77,4 +84,6 @@ def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
         names = ngettext(
             "{n} notification you were not shown", "{n} notifications you were not shown", rest
         ).format(n=rest)
-    return Toast(_("Also marked read: {titles}").format(titles=names), "")
+    return Toast(
+        _("Also marked read: {titles}").format(titles=names), "", covers=tuple(n.id for n in marked)
+    )

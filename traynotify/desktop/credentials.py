@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from ..core.config import ENV_KEY, check_key, key_from_env
 from ..errors import CredentialError, KeyringUnavailable
 from ..i18n import _
+from .command import command
 
 SERVICE = "traynotify"
 TIMEOUT = 5.0
@@ -160,8 +161,8 @@ def find_key(env: Mapping[str, str], store: KeyStore, account: str) -> str:
     key = KeySource(env, store, account)()
     if key is None:
         raise CredentialError(
-            _("Not signed in: run 'traynotify login', or set {env} to your API key.").format(
-                env=ENV_KEY
+            _("Not signed in: run '{command}', or set {env} to your API key.").format(
+                command=command("login"), env=ENV_KEY
             )
         )
     return key

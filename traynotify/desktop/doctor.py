@@ -16,6 +16,7 @@ from typing import TextIO
 
 from ..core.text import one_line
 from .choose import PYSTRAY, WATCHER, Probe, choose, connect, probe
+from .command import command
 from .dbus import Bus, BusError, bus_call
 
 OK, MISSING, NOTE = "ok", "missing", "note"
@@ -48,7 +49,7 @@ def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True)
                 "Tray",
                 MISSING,
                 f"pystray, because {choice.reason}; but there is no X display (DISPLAY)",
-                "run traynotify inside your desktop session",
+                f"run {command()} inside your desktop session",
             )
         if not gi:
             return Finding(
@@ -134,7 +135,7 @@ def autostart_finding() -> Finding:
         state = status(mechanism, launch_command())
     except OSError as exc:
         return Finding("Start at login", NOTE, f"cannot read {mechanism.location}: {exc}")
-    fix = "" if state.enabled else "traynotify autostart enable"
+    fix = "" if state.enabled else command("autostart", "enable")
     text = describe(state).split(": ", 1)[-1]
     return Finding("Start at login", OK if state.enabled else NOTE, text, fix)
 
@@ -151,7 +152,7 @@ def settings_finding() -> Finding:
             "Settings",
             NOTE,
             f"{path}: {one_line(file.problems[0], 160)}",
-            "traynotify config show",
+            command("config", "show"),
         )
     return Finding("Settings", OK, str(path))
 

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ...errors import ConfigError
 from ...i18n import _
+from ..command import command
 
 UNREADABLE: tuple[str, ...] = ()
 """What :meth:`Mechanism.read` returns for an entry that exists but makes no sense."""
@@ -128,14 +129,17 @@ def describe(state: Status) -> str:
     if state.entry == UNREADABLE:
         return _(
             "Start at login: an entry exists at {where} but cannot be read; "
-            "'traynotify autostart enable' rewrites it."
-        ).format(where=state.location)
+            "'{command}' rewrites it."
+        ).format(where=state.location, command=command("autostart", "enable"))
     text = _("Start at login: on ({where}).").format(where=state.location)
     if state.elsewhere:
         text += " " + _(
-            "The entry starts {entry}, not this traynotify ({current}); "
-            "'traynotify autostart enable' points it here."
-        ).format(entry=" ".join(state.entry or ()), current=" ".join(state.current))
+            "The entry starts {entry}, not this traynotify ({current}); '{command}' points it here."
+        ).format(
+            entry=" ".join(state.entry or ()),
+            current=" ".join(state.current),
+            command=command("autostart", "enable"),
+        )
     return text
 
 

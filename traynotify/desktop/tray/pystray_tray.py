@@ -14,6 +14,7 @@ from ...core.badge import look_for, tooltip
 from ...core.menu import Action, Entry, build_menu
 from ...core.state import TrayState
 from ...errors import ConfigError, NoDesktopError
+from ..command import command
 from ..icons import render_icon
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def load_pystray() -> Any:
     ):
         raise NoDesktopError(
             "No graphical session (DISPLAY is not set), so there is no tray to show an icon "
-            "in; 'traynotify count' and 'traynotify list' work without one."
+            f"in; '{command('count')}' and '{command('list')}' work without one."
         )
     _name_the_program()
     try:

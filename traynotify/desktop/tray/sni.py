@@ -81,6 +81,16 @@ def tooltip_body(state: TrayState, limit: int = TOOLTIP_ITEMS) -> str:
     return escape("\n".join(lines), quote=False)
 
 
+def tooltip_of(state: TrayState) -> tuple[str, list[Pixmap], str, str]:
+    """The ToolTip property: (icon name, pixmaps, title, body).
+
+    Only the body is markup (the SNI spec's "Markup" section). The title is plain
+    text, and hosts show it so: xfce4-panel escapes it itself (or sets it as text),
+    Plasma shows it as plain text. Escaping it here would show "&amp;" to the user.
+    """
+    return ("", [], tooltip(state), tooltip_body(state))
+
+
 @dataclass(frozen=True)
 class View:
     """What the item's properties say now."""
@@ -175,12 +185,11 @@ class SniTray:
         return self._icons[key]
 
     def _view_of(self, state: TrayState) -> View:
-        title = tooltip(state)
         return View(
-            title=title,
+            title=tooltip(state),
             status=sni_status(state),
             icon=self._pixmap(look_for(state), state.count),
-            tooltip=("", [], title, tooltip_body(state)),
+            tooltip=tooltip_of(state),
         )
 
     def _entries(self) -> list[Entry]:
