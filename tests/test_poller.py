@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -12,13 +13,14 @@ from typing import Any
 import pytest
 
 from traynotify.api.client import Client
+from traynotify.api.models import newest_first
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
 from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
-from traynotify.devserver import ContractServer, Fault, RequestRecord
+from traynotify.devserver import ContractServer, Fault, RequestRecord, Store
 
 from .conftest import KEY, T0, ServerClock
 
@@ -816,3 +818,55 @@ def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
     h.poller._seen.add = real_add  # type: ignore[method-assign]
     h.turn()
     assert [t.title for t in h.toasts][-1] == "Trips the bug"
+
+
+class RowByRowStore(Store):
+    """A server whose mark-all stamps each row as it writes it, newest first, 1.5 s a
+    row (an ORM loop on a busy database), instead of one moment for all."""
+
+    def __init__(self, clock: ServerClock) -> None:
+        super().__init__(clock=clock)
+        self.server_clock = clock
+
+    def mark_all_read(self, user: str) -> int:
+        with self._lock:
+            rows = [r for r in self._rows.values() if r.owner == user and r.note.unread]
+            rows.sort(key=lambda r: newest_first(r.note), reverse=True)
+            for row in rows:
+                self.server_clock.advance(1.5)
+                row.note = dataclasses.replace(row.note, read_at=self.server_clock.now)
+            return len(rows)
+
+
+def test_case3_mark_all_names_what_it_flipped_on_a_server_that_stamps_row_by_row(
+    tmp_path: Path,
+) -> None:
+    """The server's mark-all takes longer than a second, stamping the new one first and
+    the ones expected after it; one expected was read in the console meanwhile, so the
+    counts come out even. The new one is still named."""
+    clock = ServerClock()
+    store = RowByRowStore(clock)
+    store.add_key(KEY, "alice")
+    for hours in (3, 5, 7):
+        store.add(
+            "alice", "admin.org.member.add", f"Old {hours}", created_at=T0 + timedelta(hours=hours)
+        )
+    with ContractServer(store) as server:
+        h = Harness(server, tmp_path)
+        try:
+            h.turn()
+            assert h.state.count == 3
+            oldest = h.ids[-1]
+            h.toasts.clear()
+
+            def console_read_and_arrival() -> None:
+                server.store.mark_read("alice", oldest)  # read in the console meanwhile
+                clock.advance(5)
+                add(server, "Arrived during mark all")
+                clock.advance(5)
+
+            mark_all_meanwhile(h, console_read_and_arrival)
+            assert server.store.unread_count("alice") == 0
+            assert h.state.notice == "Also marked read: Arrived during mark all"
+        finally:
+            h.poller.stop()

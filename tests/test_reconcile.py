@@ -318,6 +318,12 @@ def read_at(note: Notification, seconds: float) -> Notification:
             id="a server that stamps row by row",
         ),
         pytest.param(
+            [read_at(n(10, 90), 0), read_at(n(1, 10), 3), read_at(n(2, 20), -20)],
+            0,
+            [10],
+            id="row by row for seconds, the new one first, one read in the console",
+        ),
+        pytest.param(
             [read_at(n(10, 5), 0), read_at(n(1, 10), 0), read_at(n(2, 20), 0)],
             1,
             [10],
