@@ -870,3 +870,136 @@ def test_case3_mark_all_names_what_it_flipped_on_a_server_that_stamps_row_by_row
             assert h.state.notice == "Also marked read: Arrived during mark all"
         finally:
             h.poller.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the read list comes newest created first: with 200 read rows created after "
+    "every row expected, no stamp of the mark-all is in view, and with even counts the "
+    "new one is eaten. Fix: page the read list until a row expected is in view (bounded).",
+)
+def test_case3_mark_all_names_the_new_one_when_200_newer_rows_were_read_before(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """The one unread is old; 205 notifications created after it were read long ago.
+    During mark all it is read in the console and a new one arrives: counts even."""
+    for done in (5003, 5004):
+        h.server.store.mark_read("alice", done)
+    for i in range(205):
+        h.server.store.mark_read("alice", add(h.server, f"Read long ago {i}", hours=10 + i / 100))
+    server_clock.advance(60)
+    h.turn()
+    assert h.ids == [5001]
+    h.toasts.clear()
+
+    def console_read_and_arrival() -> None:
+        h.server.store.mark_read("alice", 5001)
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(5)
+
+    mark_all_meanwhile(h, console_read_and_arrival)
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when the follow-up list of read rows fails and the counts came out even, "
+    "nothing is said and nothing is retried. Fix: keep the question and ask it again at "
+    "the next poll (the stamps do not change).",
+)
+def test_case3_mark_all_names_the_new_one_when_listing_what_it_marked_fails_once(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.toasts.clear()
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
+    server_clock.advance(5)
+    add(h.server, "Arrived during mark all")
+    server_clock.advance(5)
+    listed = h.server.hold(LIST, read="true")
+    held.release()
+    listed.wait()
+    h.server.inject(Fault("status", status=503), times=1)
+    listed.release()
+    worker.join(10)
+    assert not worker.is_alive()
+    for _ in range(3):
+        h.turn()
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a mark-all whose answer is lost (timeout after the server did it) says "
+    "'Could not mark all as read' and never looks at what it flipped. Fix: on a "
+    "network error, list the read rows as after a success (stamps tell if it ran).",
+)
+def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.toasts.clear()
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    server_clock.advance(5)
+    add(h.server, "Arrived during mark all")
+    server_clock.advance(5)
+    h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
+    held.release()
+    worker.join(10)
+    assert not worker.is_alive()
+    for _ in range(3):
+        h.turn()
+    assert h.server.store.unread_count("alice") == 0
+    assert any("Arrived during mark all" in t.title for t in h.toasts)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'Also marked read' pops up while pop-ups are paused (the menu notice is enough)",
+)
+def test_also_marked_read_does_not_pop_up_while_popups_are_paused(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.poller.set_popups_paused(True)
+    h.toasts.clear()
+
+    def arrival() -> None:
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+
+    mark_all_meanwhile(h, arrival)
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    assert h.toasts == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="'Also marked read' pops up naming a muted type, which is never popped up",
+)
+def test_also_marked_read_does_not_pop_up_a_muted_type(
+    make: Callable[..., Harness], server_clock: ServerClock
+) -> None:
+    h = make(muted_types=("system.balance.notify.dispatched",))
+    h.turn()
+    h.toasts.clear()
+
+    def muted_arrival() -> None:
+        server_clock.advance(5)
+        h.server.store.add("alice", "system.balance.notify.dispatched", "Balance low again")
+
+    mark_all_meanwhile(h, muted_arrival)
+    assert h.state.notice == "Also marked read: Balance low again"
+    assert h.toasts == []
