@@ -872,12 +872,6 @@ def test_case3_mark_all_names_what_it_flipped_on_a_server_that_stamps_row_by_row
             h.poller.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the read list comes newest created first: with 200 read rows created after "
-    "every row expected, no stamp of the mark-all is in view, and with even counts the "
-    "new one is eaten. Fix: page the read list until a row expected is in view (bounded).",
-)
 def test_case3_mark_all_names_the_new_one_when_200_newer_rows_were_read_before(
     h: Harness, server_clock: ServerClock
 ) -> None:
@@ -903,12 +897,6 @@ def test_case3_mark_all_names_the_new_one_when_200_newer_rows_were_read_before(
     assert h.state.notice == "Also marked read: Arrived during mark all"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when the follow-up list of read rows fails and the counts came out even, "
-    "nothing is said and nothing is retried. Fix: keep the question and ask it again at "
-    "the next poll (the stamps do not change).",
-)
 def test_case3_mark_all_names_the_new_one_when_listing_what_it_marked_fails_once(
     h: Harness, server_clock: ServerClock
 ) -> None:
@@ -936,12 +924,6 @@ def test_case3_mark_all_names_the_new_one_when_listing_what_it_marked_fails_once
     assert h.state.notice == "Also marked read: Arrived during mark all"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a mark-all whose answer is lost (timeout after the server did it) says "
-    "'Could not mark all as read' and never looks at what it flipped. Fix: on a "
-    "network error, list the read rows as after a success (stamps tell if it ran).",
-)
 def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
     h: Harness, server_clock: ServerClock
 ) -> None:
@@ -965,10 +947,6 @@ def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
     assert any("Arrived during mark all" in t.title for t in h.toasts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Also marked read' pops up while pop-ups are paused (the menu notice is enough)",
-)
 def test_also_marked_read_does_not_pop_up_while_popups_are_paused(
     h: Harness, server_clock: ServerClock
 ) -> None:
@@ -985,10 +963,6 @@ def test_also_marked_read_does_not_pop_up_while_popups_are_paused(
     assert h.toasts == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'Also marked read' pops up naming a muted type, which is never popped up",
-)
 def test_also_marked_read_does_not_pop_up_a_muted_type(
     make: Callable[..., Harness], server_clock: ServerClock
 ) -> None:

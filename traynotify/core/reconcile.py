@@ -190,16 +190,17 @@ def also_marked(
     that window is named too: telling the user of one they saw in the console beats
     hiding one they never saw.
 
-    With none of the rows unread before in view, the ``extra`` read last are taken.
+    When that finds fewer than ``extra`` (more marked than were counted unread), or
+    none of the rows unread before is in view, the ones read last make up the count.
     """
     unknown = [n for n in read if n.id not in unread_before and n.id not in seen and n.read_at]
     stamps = [n.read_at for n in read if n.id in unread_before and n.read_at]
+    hits: list[Notification] = []
     if stamps:
         since = min(stamps) - SAME_MOMENT
         hits = [n for n in unknown if n.read_at is not None and n.read_at >= since]
-    elif extra > 0:
-        unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-        hits = unknown[:extra]
-    else:
-        hits = []
+    if len(hits) < extra:
+        rest = [n for n in unknown if n not in hits]
+        rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+        hits += rest[: extra - len(hits)]
     return tuple(sorted(hits, key=newest_first, reverse=True))
