@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -12,13 +13,14 @@ from typing import Any
 import pytest
 
 from traynotify.api.client import Client
+from traynotify.api.models import newest_first
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
 from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
-from traynotify.devserver import ContractServer, Fault, RequestRecord
+from traynotify.devserver import ContractServer, Fault, RequestRecord, Store
 
 from .conftest import KEY, T0, ServerClock
 
@@ -816,3 +818,162 @@ def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
     h.poller._seen.add = real_add  # type: ignore[method-assign]
     h.turn()
     assert [t.title for t in h.toasts][-1] == "Trips the bug"
+
+
+class RowByRowStore(Store):
+    """A server whose mark-all stamps each row as it writes it, newest first, 1.5 s a
+    row (an ORM loop on a busy database), instead of one moment for all."""
+
+    def __init__(self, clock: ServerClock) -> None:
+        super().__init__(clock=clock)
+        self.server_clock = clock
+
+    def mark_all_read(self, user: str) -> int:
+        with self._lock:
+            rows = [r for r in self._rows.values() if r.owner == user and r.note.unread]
+            rows.sort(key=lambda r: newest_first(r.note), reverse=True)
+            for row in rows:
+                self.server_clock.advance(1.5)
+                row.note = dataclasses.replace(row.note, read_at=self.server_clock.now)
+            return len(rows)
+
+
+def test_case3_mark_all_names_what_it_flipped_on_a_server_that_stamps_row_by_row(
+    tmp_path: Path,
+) -> None:
+    """The server's mark-all takes longer than a second, stamping the new one first and
+    the ones expected after it; one expected was read in the console meanwhile, so the
+    counts come out even. The new one is still named."""
+    clock = ServerClock()
+    store = RowByRowStore(clock)
+    store.add_key(KEY, "alice")
+    for hours in (3, 5, 7):
+        store.add(
+            "alice", "admin.org.member.add", f"Old {hours}", created_at=T0 + timedelta(hours=hours)
+        )
+    with ContractServer(store) as server:
+        h = Harness(server, tmp_path)
+        try:
+            h.turn()
+            assert h.state.count == 3
+            oldest = h.ids[-1]
+            h.toasts.clear()
+
+            def console_read_and_arrival() -> None:
+                server.store.mark_read("alice", oldest)  # read in the console meanwhile
+                clock.advance(5)
+                add(server, "Arrived during mark all")
+                clock.advance(5)
+
+            mark_all_meanwhile(h, console_read_and_arrival)
+            assert server.store.unread_count("alice") == 0
+            assert h.state.notice == "Also marked read: Arrived during mark all"
+        finally:
+            h.poller.stop()
+
+
+def test_case3_mark_all_names_the_new_one_when_200_newer_rows_were_read_before(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """The one unread is old; 205 notifications created after it were read long ago.
+    During mark all it is read in the console and a new one arrives: counts even."""
+    for done in (5003, 5004):
+        h.server.store.mark_read("alice", done)
+    for i in range(205):
+        h.server.store.mark_read("alice", add(h.server, f"Read long ago {i}", hours=10 + i / 100))
+    server_clock.advance(60)
+    h.turn()
+    assert h.ids == [5001]
+    h.toasts.clear()
+
+    def console_read_and_arrival() -> None:
+        h.server.store.mark_read("alice", 5001)
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(5)
+
+    mark_all_meanwhile(h, console_read_and_arrival)
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+
+
+def test_case3_mark_all_names_the_new_one_when_listing_what_it_marked_fails_once(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.toasts.clear()
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
+    server_clock.advance(5)
+    add(h.server, "Arrived during mark all")
+    server_clock.advance(5)
+    listed = h.server.hold(LIST, read="true")
+    held.release()
+    listed.wait()
+    h.server.inject(Fault("status", status=503), times=1)
+    listed.release()
+    worker.join(10)
+    assert not worker.is_alive()
+    for _ in range(3):
+        h.turn()
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+
+
+def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.toasts.clear()
+    held = h.server.hold("/mark-all-read")
+    h.poller.mark_all_read()
+    worker = threading.Thread(target=h.poller.step)
+    worker.start()
+    held.wait()
+    server_clock.advance(5)
+    add(h.server, "Arrived during mark all")
+    server_clock.advance(5)
+    h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
+    held.release()
+    worker.join(10)
+    assert not worker.is_alive()
+    for _ in range(3):
+        h.turn()
+    assert h.server.store.unread_count("alice") == 0
+    assert any("Arrived during mark all" in t.title for t in h.toasts)
+
+
+def test_also_marked_read_does_not_pop_up_while_popups_are_paused(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.poller.set_popups_paused(True)
+    h.toasts.clear()
+
+    def arrival() -> None:
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+
+    mark_all_meanwhile(h, arrival)
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    assert h.toasts == []
+
+
+def test_also_marked_read_does_not_pop_up_a_muted_type(
+    make: Callable[..., Harness], server_clock: ServerClock
+) -> None:
+    h = make(muted_types=("system.balance.notify.dispatched",))
+    h.turn()
+    h.toasts.clear()
+
+    def muted_arrival() -> None:
+        server_clock.advance(5)
+        h.server.store.add("alice", "system.balance.notify.dispatched", "Balance low again")
+
+    mark_all_meanwhile(h, muted_arrival)
+    assert h.state.notice == "Also marked read: Balance low again"
+    assert h.toasts == []

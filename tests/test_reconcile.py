@@ -318,10 +318,28 @@ def read_at(note: Notification, seconds: float) -> Notification:
             id="a server that stamps row by row",
         ),
         pytest.param(
+            [read_at(n(10, 90), 0), read_at(n(1, 10), 3), read_at(n(2, 20), -20)],
+            0,
+            [10],
+            id="row by row for seconds, the new one first, one read in the console",
+        ),
+        pytest.param(
             [read_at(n(10, 5), 0), read_at(n(1, 10), 0), read_at(n(2, 20), 0)],
             1,
             [10],
             id="flipped one dated before the ones expected",
+        ),
+        pytest.param(
+            [read_at(n(10, 90), -5), read_at(n(1, 10), 0), read_at(n(2, 20), 0)],
+            1,
+            [10],
+            id="stamped seconds before the ones expected: the count makes it up",
+        ),
+        pytest.param(
+            [read_at(n(10, 90), -5), read_at(n(12, 70), -3600), read_at(n(1, 10), 0)],
+            1,
+            [10],
+            id="the count makes up with the one read last, not one read long ago",
         ),
     ],
 )

@@ -142,6 +142,34 @@ def _unread_page(number: int) -> Callable[[Client], Page]:
     return lambda client: client.list(unread=True, page=number, page_size=PAGE_SIZE)
 
 
+def _read_page(number: int) -> Callable[[Client], Page]:
+    return lambda client: client.list(read=True, page=number, page_size=PAGE_SIZE)
+
+
+READ_PAGES = 5
+"""Pages of read rows looked at after a mark-all at most (down to the oldest it expected)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkAllQuestion:
+    """What a mark-all may have flipped unseen, until the read rows are listed."""
+
+    unread_before: frozenset[int]
+    """The ids listed unread just before it went out."""
+    extra: int
+    """How many more it marked than were counted unread then (0: not known)."""
+    floor: tuple[datetime, int] | None
+    """The oldest of them (:func:`newest_first`): read rows are looked at down to it."""
+
+    @classmethod
+    def about(cls, unread: Snapshot, marked: int | None) -> MarkAllQuestion:
+        return cls(
+            frozenset(n.id for n in unread.items),
+            0 if marked is None else marked - unread.total,
+            newest_first(unread.items[-1]) if unread.items else None,
+        )
+
+
 class Poller:
     """Owns the tray state; all API traffic of the app goes through here."""
 
@@ -188,6 +216,8 @@ class Poller:
         self._need_full = True
         self._refresh = False
         self._walked_at: float | None = None
+        self._unsettled: MarkAllQuestion | None = None
+        """A mark-all whose unseen flips are not yet named (see :meth:`_settle`)."""
         self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
         self._last_wall = self._clock.wall()
         self._last_mono = self._clock.monotonic()
@@ -396,13 +426,15 @@ class Poller:
         """Mark all, having first shown everything it will mark; name what else it did."""
         client = self._ensure_client()
         expected: set[int] = set(ids)
+        known = Snapshot(0, ())
         try:
             if client is None:
                 raise CredentialError(self._key_problem or _("not signed in"))
+            self._settle(client)  # an earlier mark-all's question, while it can be told
             # Anything new since the last poll is shown before it can be marked read:
             # the whole list, as a probe cannot see a new one that sorts below the top.
             self._absorb(self._walk(client))
-            known = self._known or Snapshot(0, ())
+            known = self._known or known
             expected |= {n.id for n in known.items}
             self._pending |= expected
             self._show()
@@ -411,6 +443,10 @@ class Poller:
             self._pending -= expected
             message = _("Could not mark all as read: {reason}").format(reason=one_line(str(exc)))
             self._refused(message, exc)
+            if client is not None and isinstance(exc, RetryableError) and known.items:
+                # The answer may be what was lost, not the mark-all: the stamps will tell.
+                self._unsettled = MarkAllQuestion.about(known, None)
+                self._settle(client)
             return
         self._pending -= expected
         self._known = Snapshot(0, ())
@@ -419,23 +455,43 @@ class Poller:
         if marked > 0:
             # Counts can come out even while something unseen was marked (one read in
             # the console as a new one arrived): look at what was read, by its moment.
-            before = {n.id for n in known.items}
-            self._name_also_marked(client, before, marked - known.total)
+            self._unsettled = MarkAllQuestion.about(known, marked)
+            self._settle(client)
 
-    def _name_also_marked(self, client: Client, unread_before: Collection[int], extra: int) -> None:
+    def _settle(self, client: Client) -> None:
+        """Ask what the last mark-all flipped that was never shown, and name it.
+
+        The question stays open until it is answered (a failed list is asked again
+        at the next poll: the stamps do not change).
+        """
+        question = self._unsettled
+        if question is None:
+            return
+        read: list[Notification] = []
         try:
-            page = self._call(lambda c: c.list(read=True, page_size=PAGE_SIZE), client)
-            found = also_marked(page.items, unread_before, self._seen, extra)
+            for page_no in range(1, READ_PAGES + 1):
+                page = self._call(_read_page(page_no), client)
+                read.extend(page.items)
+                if (
+                    not page.items
+                    or page_no * PAGE_SIZE >= page.total
+                    or question.floor is None
+                    or newest_first(page.items[-1]) <= question.floor
+                ):
+                    break  # down to the oldest it expected (or READ_PAGES pages)
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
-            found = ()
-        if not found and extra <= 0:
             return
-        if found:
-            self._seen.add(n.id for n in found)
-        toast = also_marked_toast(found, extra - len(found))
-        self._set(notice=toast.title)
-        self._pop_up(toast)
+        self._unsettled = None
+        found = also_marked(read, question.unread_before, self._seen, question.extra)
+        more = question.extra - len(found)
+        if not found and more <= 0:
+            return
+        self._seen.add(n.id for n in found)
+        self._set(notice=also_marked_toast(found, more).title)
+        loud = [n for n in found if n.type not in self.config.muted_types]
+        if not self.state.popups_paused and (loud or more > 0):
+            self._pop_up(also_marked_toast(loud, more))
 
     def _refused(self, message: str, exc: TraynotifyError) -> None:
         self._show(notice=message)
@@ -467,6 +523,7 @@ class Poller:
             self._client = self._client_factory(key)
             self._client_key = key
             self._known = None
+            self._unsettled = None  # another account's question
         return self._client
 
     def _poll(self) -> float:
@@ -495,6 +552,7 @@ class Poller:
         self._failures = 0
         self._rejected_key = None
         self._absorb(snapshot)
+        self._settle(client)
         return self.config.interval
 
     def _fetch(self, client: Client) -> Snapshot:

@@ -180,25 +180,27 @@ def also_marked(
     ``unread_before``: the ids listed unread just before the mark-all went out.
     ``extra``: how many more it marked than were counted unread then.
 
-    A mark-all stamps what it flips with its own moment, and a read row keeps its
-    stamp; so the latest ``read_at`` among the rows unread before is that moment (or,
-    when every one of them was read in the console meanwhile, a moment in between).
-    A row never shown and read at that moment or later was flipped by the mark-all,
-    even when the counts came out even (one read in the console as one arrived).
-    SAME_MOMENT of slack covers servers that stamp row by row. A row never shown that
-    was read in the console within that same moment is named too: telling the user of
-    one they saw in the console beats hiding one they never saw.
+    A read row keeps its stamp, and every row unread before was read after the list
+    was walked: by the mark-all, or in the console meanwhile. So the earliest
+    ``read_at`` among them is no later than the mark-all's moment, and a row never
+    shown that was read then or later was flipped by the mark-all, even when the
+    counts came out even (one read in the console as one arrived) and even on a
+    server that stamps row by row for longer than a second. SAME_MOMENT of slack
+    covers the stamps' rounding. A row never shown that was read in the console in
+    that window is named too: telling the user of one they saw in the console beats
+    hiding one they never saw.
 
-    With none of the rows unread before in view, the ``extra`` read last are taken.
+    When that finds fewer than ``extra`` (more marked than were counted unread), or
+    none of the rows unread before is in view, the ones read last make up the count.
     """
     unknown = [n for n in read if n.id not in unread_before and n.id not in seen and n.read_at]
     stamps = [n.read_at for n in read if n.id in unread_before and n.read_at]
+    hits: list[Notification] = []
     if stamps:
-        since = max(stamps) - SAME_MOMENT
+        since = min(stamps) - SAME_MOMENT
         hits = [n for n in unknown if n.read_at is not None and n.read_at >= since]
-    elif extra > 0:
-        unknown.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-        hits = unknown[:extra]
-    else:
-        hits = []
+    if len(hits) < extra:
+        rest = [n for n in unknown if n not in hits]
+        rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+        hits += rest[: extra - len(hits)]
     return tuple(sorted(hits, key=newest_first, reverse=True))
