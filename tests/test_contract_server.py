@@ -316,3 +316,11 @@ def test_a_held_request_waits_for_release_and_answers_from_the_store_then(
         assert ok(c.get(BASE, params={"unread": "true", "page_size": "1"}))["total"] == 2
     assert ok(answers[0])["total"] == 2
     assert [n["id"] for n in ok(answers[0])["items"]] == [5003]
+
+
+def test_cleared_holds_hold_nothing(server: ContractServer) -> None:
+    held = server.hold("/unread-count")
+    server.clear_holds()
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}) as c:
+        assert ok(c.get(f"{BASE}/unread-count", timeout=5)) == {"count": 3}
+    assert not held.arrived.is_set()

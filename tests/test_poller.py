@@ -545,6 +545,23 @@ def test_case3_mark_all_first_shows_a_new_one_the_probe_could_not_see(h: Harness
     assert h.state.notice is None
 
 
+def test_case3_mark_all_with_everything_read_elsewhere_meanwhile_sends_nothing(
+    h: Harness,
+) -> None:
+    """Everything was read in the console after the last poll: the click on mark all
+    finds nothing unread, sends no mark-all, and a new one is shown, not eaten."""
+    h.turn()
+    h.toasts.clear()
+    h.server.store.mark_all_read("alice")
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.requests("/mark-all-read") == 0
+    assert (h.state.count, h.ids) == (0, [])
+    add(h.server, "Arrived after")
+    h.turn()
+    assert [t.title for t in h.toasts] == ["Arrived after"]
+
+
 def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     """A notification arrives while mark-all is on its way: it is named, not eaten."""
     h.turn()

@@ -435,6 +435,12 @@ class Poller:
             # the whole list, as a probe cannot see a new one that sorts below the top.
             self._absorb(self._walk(client))
             known = self._known or known
+            if not known.items and known.total == 0:
+                # Read elsewhere meanwhile: nothing to mark. Whatever arrives now is
+                # shown by the next poll, not marked unseen by a mark-all sent anyway.
+                self._pending -= expected
+                self._show()
+                return
             expected |= {n.id for n in known.items}
             self._pending |= expected
             self._show()

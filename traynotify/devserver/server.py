@@ -176,6 +176,11 @@ class ContractServer:
             while not held._released.wait(0.05) and not self._stopping.is_set():
                 pass
 
+    def clear_holds(self) -> None:
+        """Forget holds no request has met yet (those met are released as usual)."""
+        with self._lock:
+            self._holds.clear()
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
