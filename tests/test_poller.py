@@ -581,8 +581,11 @@ def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     assert len(h.toasts) == 1  # and it never pops up as new later
 
 
-def mark_all_meanwhile(h: Harness, meanwhile: Callable[[], object]) -> None:
-    """Mark all, with ``meanwhile`` done on the server while its request is held."""
+def mark_all_meanwhile(
+    h: Harness, meanwhile: Callable[[], object], then: Callable[[], object] | None = None
+) -> None:
+    """Mark all, with ``meanwhile`` done on the server while its request is held,
+    and ``then`` once it is released."""
     held = h.server.hold("/mark-all-read")
     h.poller.mark_all_read()
     worker = threading.Thread(target=h.poller.step)
@@ -590,8 +593,25 @@ def mark_all_meanwhile(h: Harness, meanwhile: Callable[[], object]) -> None:
     held.wait()
     meanwhile()
     held.release()
+    if then is not None:
+        then()
     worker.join(10)
     assert not worker.is_alive()
+
+
+def console_read_and_arrival(
+    h: Harness, clock: ServerClock, gap: float = 5.0
+) -> Callable[[], None]:
+    """While mark all is held: 5001 is read in the console, then (``gap`` s later) a
+    new one arrives, so the count marked is the count expected."""
+
+    def act() -> None:
+        h.server.store.mark_read("alice", 5001)
+        clock.advance(gap)
+        add(h.server, "Arrived during mark all")
+        clock.advance(gap)
+
+    return act
 
 
 def test_case3_mark_all_names_what_it_marked_when_the_counts_come_out_even(
@@ -602,13 +622,7 @@ def test_case3_mark_all_names_what_it_marked_when_the_counts_come_out_even(
     h.turn()
     h.toasts.clear()
 
-    def console_read_and_arrival() -> None:
-        h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
-        server_clock.advance(1.5)
-        add(h.server, "Arrived during mark all")
-        server_clock.advance(0.5)
-
-    mark_all_meanwhile(h, console_read_and_arrival)
+    mark_all_meanwhile(h, console_read_and_arrival(h, server_clock))
     assert h.server.store.unread_count("alice") == 0
     assert h.state.notice == "Also marked read: Arrived during mark all"
     h.turn()
@@ -876,13 +890,13 @@ def test_case3_mark_all_names_what_it_flipped_on_a_server_that_stamps_row_by_row
             oldest = h.ids[-1]
             h.toasts.clear()
 
-            def console_read_and_arrival() -> None:
+            def oldest_read_and_arrival() -> None:
                 server.store.mark_read("alice", oldest)  # read in the console meanwhile
                 clock.advance(5)
                 add(server, "Arrived during mark all")
                 clock.advance(5)
 
-            mark_all_meanwhile(h, console_read_and_arrival)
+            mark_all_meanwhile(h, oldest_read_and_arrival)
             assert server.store.unread_count("alice") == 0
             assert h.state.notice == "Also marked read: Arrived during mark all"
         finally:
@@ -903,13 +917,7 @@ def test_case3_mark_all_names_the_new_one_when_200_newer_rows_were_read_before(
     assert h.ids == [5001]
     h.toasts.clear()
 
-    def console_read_and_arrival() -> None:
-        h.server.store.mark_read("alice", 5001)
-        server_clock.advance(5)
-        add(h.server, "Arrived during mark all")
-        server_clock.advance(5)
-
-    mark_all_meanwhile(h, console_read_and_arrival)
+    mark_all_meanwhile(h, console_read_and_arrival(h, server_clock))
     assert h.server.store.unread_count("alice") == 0
     assert h.state.notice == "Also marked read: Arrived during mark all"
 
@@ -919,26 +927,19 @@ def test_case3_mark_all_names_the_new_one_when_listing_what_it_marked_fails_once
 ) -> None:
     h.turn()
     h.toasts.clear()
-    held = h.server.hold("/mark-all-read")
-    h.poller.mark_all_read()
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
-    h.server.store.mark_read("alice", 5001)  # read in the console meanwhile
-    server_clock.advance(5)
-    add(h.server, "Arrived during mark all")
-    server_clock.advance(5)
     listed = h.server.hold(LIST, read="true")
-    held.release()
-    listed.wait()
-    h.server.inject(Fault("status", status=503), times=1)
-    listed.release()
-    worker.join(10)
-    assert not worker.is_alive()
-    for _ in range(3):
-        h.turn()
+
+    def listing_fails() -> None:
+        listed.wait()
+        h.server.inject(Fault("status", status=503), times=1)
+        listed.release()
+
+    mark_all_meanwhile(h, console_read_and_arrival(h, server_clock), then=listing_fails)
+    h.turn()
     assert h.server.store.unread_count("alice") == 0
     assert h.state.notice == "Also marked read: Arrived during mark all"
+    listings = [r.status for r in h.server.requests(LIST) if r.query.get("read") == ["true"]]
+    assert listings == [503, 200]  # asked again at the next poll
 
 
 def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
@@ -946,22 +947,21 @@ def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
 ) -> None:
     h.turn()
     h.toasts.clear()
-    held = h.server.hold("/mark-all-read")
-    h.poller.mark_all_read()
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
-    server_clock.advance(5)
-    add(h.server, "Arrived during mark all")
-    server_clock.advance(5)
-    h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
-    held.release()
-    worker.join(10)
-    assert not worker.is_alive()
-    for _ in range(3):
-        h.turn()
+
+    def arrival_and_a_late_answer() -> None:
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+        server_clock.advance(5)
+        h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
+
+    mark_all_meanwhile(h, arrival_and_a_late_answer)
+    assert h.state.notice == "Also marked read: Arrived during mark all"
+    h.turn()
     assert h.server.store.unread_count("alice") == 0
-    assert any("Arrived during mark all" in t.title for t in h.toasts)
+    assert h.state.count == 0
+    assert [t.title for t in h.toasts if "Arrived" in t.title] == [
+        "Also marked read: Arrived during mark all"
+    ]
 
 
 def test_also_marked_read_does_not_pop_up_while_popups_are_paused(
