@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
-from traynotify.devserver import ContractServer, Fault, RequestRecord, Store
+from traynotify.devserver import ContractServer, Fault, Hold, RequestRecord, Store
 
 from .conftest import KEY, T0, ServerClock
 
@@ -98,6 +99,32 @@ class Harness:
 
     def probes(self) -> int:
         return sum(1 for r in self.lists() if r.query.get("page_size") == ["1"])
+
+    def step_to(self, held: Hold, *, must_meet: bool = True) -> threading.Thread:
+        """Start one poller step on another thread and wait until it stands at ``held``
+        (a request the server keeps open). ``must_meet=False``: the step may also end
+        without sending it (``held.arrived`` then stays unset)."""
+        worker = threading.Thread(target=self.poller.step)
+        worker.start()
+        wait_at(worker, held, must_meet=must_meet)
+        return worker
+
+    def finish(self, worker: threading.Thread) -> None:
+        """Wait for a step started by :meth:`step_to`; forget holds no request met (one
+        left over would catch a later request)."""
+        worker.join(10)
+        assert not worker.is_alive(), "the poller hung"
+        self.server.clear_holds()
+
+
+def wait_at(worker: threading.Thread, held: Hold, *, must_meet: bool = True) -> None:
+    """Wait (10 s at most) until ``worker``'s request for ``held`` has arrived, or, if
+    not ``must_meet``, until the worker ended without sending it."""
+    deadline = time.monotonic() + 10
+    while worker.is_alive() and not held.arrived.wait(0.01) and time.monotonic() < deadline:
+        pass
+    if must_meet:
+        held.wait(0)
 
 
 @pytest.fixture
@@ -398,8 +425,6 @@ def test_a_bug_in_a_turn_does_not_kill_the_thread(h: Harness) -> None:
     h.poller._clock = SystemClock()
     h.poller._next_at = 0
     h.poller.start()
-    import time
-
     deadline = time.monotonic() + 10
     while len(calls) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -566,14 +591,7 @@ def test_case3_mark_all_names_what_else_it_marked(h: Harness) -> None:
     """A notification arrives while mark-all is on its way: it is named, not eaten."""
     h.turn()
     h.toasts.clear()
-    held = h.server.hold("/mark-all-read")
-    h.poller.mark_all_read()
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
-    add(h.server, "Arrived during mark all")
-    held.release()
-    worker.join(10)
+    mark_all_meanwhile(h, lambda: add(h.server, "Arrived during mark all"))
     assert h.server.store.unread_count("alice") == 0
     assert h.state.notice == "Also marked read: Arrived during mark all"
     assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
@@ -588,15 +606,12 @@ def mark_all_meanwhile(
     and ``then`` once it is released."""
     held = h.server.hold("/mark-all-read")
     h.poller.mark_all_read()
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
+    worker = h.step_to(held)
     meanwhile()
     held.release()
     if then is not None:
         then()
-    worker.join(10)
-    assert not worker.is_alive()
+    h.finish(worker)
 
 
 def console_read_and_arrival(
@@ -669,9 +684,7 @@ def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:
     h.turn()
     h.clock.advance(h.poller.step())
     held = h.server.hold(LIST, page_size="1")
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()  # the poll is on its way; its answer will still list 5003
+    worker = h.step_to(held)  # the poll is on its way; its answer will still list 5003
     published = len(h.states)
     h.poller.mark_read(5003)
     deadline = threading.Event()
@@ -681,7 +694,7 @@ def test_case4_a_poll_in_flight_cannot_undo_a_click(h: Harness) -> None:
         deadline.wait(0.01)
     assert [n.id for n in h.states[published].items] == [5001, 5004]
     held.release()
-    worker.join(10)
+    h.finish(worker)
     after_click = h.states[published:]
     assert all(5003 not in [n.id for n in s.items] for s in after_click)
     assert all(s.count == 2 for s in after_click)
@@ -694,13 +707,11 @@ def test_refresh_while_a_poll_is_on_its_way_polls_again_at_once(h: Harness) -> N
     h.turn()
     h.clock.advance(h.poller.step())
     held = h.server.hold(LIST, page_size="1")
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
+    worker = h.step_to(held)
     h.server.store.mark_read("alice", 5004)  # read deep down: the held probe cannot tell
     h.poller.refresh()
     held.release()
-    worker.join(10)
+    h.finish(worker)
     assert h.poller.step() == pytest.approx(INTERVAL)  # the refresh: a full walk, now
     assert (h.state.count, h.ids) == (2, [5001, 5003])
 
@@ -709,13 +720,11 @@ def test_refresh_while_the_list_is_being_walked_walks_it_again(h: Harness) -> No
     h.turn()
     h.poller.refresh()
     held = h.server.hold(LIST, page_size=str(PAGE_SIZE))
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()  # the walk the first refresh asked for is on its way
+    worker = h.step_to(held)  # the walk the first refresh asked for is on its way
     h.server.store.mark_read("alice", 5004)  # read in the console meanwhile
     h.poller.refresh()
     held.release()
-    worker.join(10)
+    h.finish(worker)
     walked = len(h.lists())
     h.poller.step()  # the second refresh: the whole list again, not just a probe
     assert [r.query["page_size"] for r in h.lists()[walked:]] == [[str(PAGE_SIZE)]]
@@ -771,14 +780,12 @@ def test_a_deep_click_read_elsewhere_during_a_poll_keeps_the_badge_right(h: Harn
     assert h.ids[10] == 5001
     h.clock.advance(h.poller.step())
     held = h.server.hold(LIST, page_size="1")
-    worker = threading.Thread(target=h.poller.step)
-    worker.start()
-    held.wait()
+    worker = h.step_to(held)
     h.poller.mark_read(5001)
     h.server.store.mark_read("alice", 5001)  # read in the console at the same time
     add(h.server, "Arrived meanwhile")
     held.release()
-    worker.join(10)
+    h.finish(worker)
     assert h.server.store.unread_count("alice") == 13
     assert (h.state.count, len(h.ids)) == (13, 13)
     h.turn()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from traynotify.core.state import Status
 from traynotify.devserver import ContractServer, Fault
 
 from .conftest import ServerClock, in_ci, seeded_store
-from .test_poller import INTERVAL, LIST, Harness
+from .test_poller import INTERVAL, LIST, Harness, wait_at
 
 MENU = 10
 MUTED = "system.balance.notify.dispatched"
@@ -223,10 +222,8 @@ class Account(RuleBasedStateMachine):
         held = self.server.hold("/mark-all-read")
         listing = self.server.hold(LIST, read="true")
         self.h.poller.mark_all_read()
-        worker = threading.Thread(target=self.h.poller.step)
-        worker.start()
-        while worker.is_alive() and not held.arrived.wait(0.01):
-            pass  # the clicks queued before may have left nothing to mark
+        # The clicks queued before may have left nothing to mark: then nothing is sent.
+        worker = self.h.step_to(held, must_meet=False)
         if held.arrived.is_set():
             if meanwhile == "one read":
                 self.read_one_elsewhere(pick)
@@ -236,14 +233,11 @@ class Account(RuleBasedStateMachine):
             if trouble == "answer lost":  # done, then answered after the client gave up
                 self.server.inject(Fault("slow", delay=0.8), times=1)
         held.release()
-        while worker.is_alive() and not listing.arrived.wait(0.01):
-            pass
+        wait_at(worker, listing, must_meet=False)
         if listing.arrived.is_set() and trouble == "listing fails":
             self.server.inject(Fault("status", status=503), times=1)
         listing.release()
-        worker.join(10)
-        assert not worker.is_alive(), "the poller hung"
-        self.server.clear_holds()  # one no request met would catch a later one
+        self.h.finish(worker)
         self.check_toasts()
         if not held.arrived.is_set() or trouble != "none":
             # The mark-all was dropped (the clicks queued before left nothing to mark)
@@ -272,10 +266,7 @@ class Account(RuleBasedStateMachine):
         self.h.clock.advance(self.h.poller.step())  # the next poll is due
         published = len(self.h.states)
         held = self.server.hold(LIST)
-        worker = threading.Thread(target=self.h.poller.step)
-        worker.start()
-        while worker.is_alive() and not held.arrived.wait(0.01):
-            pass
+        worker = self.h.step_to(held, must_meet=False)
         self.h.poller.mark_read(note.id)
         self.clicked.add(note.id)
         if elsewhere:  # the same one read in the console too, before the poll's answer
@@ -283,9 +274,7 @@ class Account(RuleBasedStateMachine):
             self.read_elsewhere.add(note.id)
         self.new(k)
         held.release()
-        worker.join(10)
-        assert not worker.is_alive(), "the poller hung"
-        self.server.clear_holds()  # one no request met would catch a later one
+        self.h.finish(worker)
         for state in self.h.states[published:]:
             assert note.id not in {n.id for n in state.items}, "a click was undone"
         self.check_toasts()
@@ -304,10 +293,7 @@ class Account(RuleBasedStateMachine):
         held = self.server.hold(f"/{note.id}/mark-read")
         self.h.poller.mark_read(note.id)
         self.clicked.add(note.id)
-        worker = threading.Thread(target=self.h.poller.step)
-        worker.start()
-        while worker.is_alive() and not held.arrived.wait(0.01):
-            pass
+        worker = self.h.step_to(held, must_meet=False)
         if everything:
             self.mark_all_elsewhere()
         else:
@@ -315,9 +301,7 @@ class Account(RuleBasedStateMachine):
             self.read_elsewhere.add(note.id)
         self.new(k)
         held.release()
-        worker.join(10)
-        assert not worker.is_alive(), "the poller hung"
-        self.server.clear_holds()  # one no request met would catch a later one
+        self.h.finish(worker)
         self.check_toasts()  # what the turn showed (a mark all queued before)
         self.turn()
 
