@@ -22,6 +22,7 @@ from traynotify.devserver import ContractServer
 
 from .conftest import Launch
 from .desktop import AppProcess, wait_for
+from .test_cli import traynotify
 from .test_statusbar import WAYBAR_SCHEMA
 
 pytestmark = pytest.mark.desktop
@@ -37,16 +38,6 @@ def bar_env(app: AppProcess) -> dict[str, str]:
 
 def bar_requests(server: ContractServer) -> list[str]:
     return [r.path for r in server.requests() if r.key == BAR_KEY]
-
-
-def traynotify(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "traynotify", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 class Lines:
