@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Protocol, TypeVar
@@ -138,12 +138,8 @@ class _Requests:
 Command = tuple[str, object]
 
 
-def _unread_page(number: int) -> Callable[[Client], Page]:
-    return lambda client: client.list(unread=True, page=number, page_size=PAGE_SIZE)
-
-
-def _read_page(number: int) -> Callable[[Client], Page]:
-    return lambda client: client.list(read=True, page=number, page_size=PAGE_SIZE)
+def _page(number: int, *, read: bool) -> Callable[[Client], Page]:
+    return lambda client: client.list(unread=not read, read=read, page=number, page_size=PAGE_SIZE)
 
 
 READ_PAGES = 5
@@ -475,16 +471,12 @@ class Poller:
             return
         read: list[Notification] = []
         try:
-            for page_no in range(1, READ_PAGES + 1):
-                page = self._call(_read_page(page_no), client)
+            for page in self._pages(client, read=True, limit=READ_PAGES):
                 read.extend(page.items)
-                if (
-                    not page.items
-                    or page_no * PAGE_SIZE >= page.total
-                    or question.floor is None
-                    or newest_first(page.items[-1]) <= question.floor
+                if question.floor is None or (
+                    page.items and newest_first(page.items[-1]) <= question.floor
                 ):
-                    break  # down to the oldest it expected (or READ_PAGES pages)
+                    break  # down to the oldest it expected
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
             return
@@ -598,21 +590,26 @@ class Poller:
     def _walk_pages(self, client: Client) -> Snapshot:
         for _attempt in range(2):
             found: dict[int, Notification] = {}
-            total, page_no = 0, 1
-            while True:
-                page = self._call(_unread_page(page_no), client)
+            total = 0
+            for page in self._pages(client, read=False, limit=MAX_PAGES):
                 total = page.total
                 for note in page.items:
                     found.setdefault(note.id, note)
-                if not page.items or page_no * PAGE_SIZE >= total or page_no >= MAX_PAGES:
-                    break
-                page_no += 1
             if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
         self._walked_at = self._clock.monotonic()
         self.walks += 1
         items = tuple(sorted(found.values(), key=newest_first, reverse=True))
         return Snapshot(total, items)
+
+    def _pages(self, client: Client, *, read: bool, limit: int) -> Iterator[Page]:
+        """The unread (or read) list, newest first, a page at a time up to its last
+        page or ``limit`` pages; each request through :meth:`_call`."""
+        for number in range(1, limit + 1):
+            page = self._call(_page(number, read=read), client)
+            yield page
+            if not page.items or number * PAGE_SIZE >= page.total:
+                return
 
     def _absorb(self, snapshot: Snapshot) -> None:
         """Show a fresh snapshot: toast what is new, remember it, publish the state."""
