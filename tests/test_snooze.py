@@ -195,7 +195,8 @@ def test_snooze_writes_reports_and_ends(berlin: None) -> None:
 
 
 def test_tomorrow_follows_the_snooze_morning_setting(berlin: None) -> None:
-    assert cli(["config", "set", "snooze_morning", "7:30"])[0] == 0
+    code, out, _err = cli(["config", "set", "snooze_morning", "7:30"])
+    assert (code, out.splitlines()[1]) == (0, "'traynotify snooze tomorrow' uses it from now on.")
     assert cli(["snooze", "tomorrow"])[1].startswith("Pop-ups paused until tomorrow 07:30")
     code, _, err = cli(["config", "set", "snooze_morning", "25:00"])
     assert code == 2
