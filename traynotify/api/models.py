@@ -50,7 +50,7 @@ class Notification:
     id: int
     """Server id; not ordered by time."""
     type: str
-    """Event type; usually one of KNOWN_TYPES, but the service may add more."""
+    """Event type: one of KNOWN_TYPES (a row of another is malformed, and skipped)."""
     title: str
     """Single-line summary, exactly as the server sent it (sanitise before showing)."""
     body: str
@@ -107,7 +107,8 @@ class Page:
 
     @property
     def last_page(self) -> int:
-        return max(1, -(-self.total // self.page_size)) if self.page_size else 1
+        """The number of the last page (at least 1), by ``total`` and ``page_size``."""
+        return max(1, -(-self.total // self.page_size))
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def parse_time(value: str) -> datetime:
     in UTC): such a moment could not be shown in local time, nor a second taken off it.
     """
     text = value.strip()
-    if text.endswith(("Z", "z")):
+    if text.endswith(("Z", "z")):  # pragma: no mutate (3.11 reads a Z itself; 3.10 does not)
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
@@ -164,7 +165,7 @@ class Malformed(ValueError):
 class _Reader:
     """Typed access to a JSON object that names the failing path in its errors."""
 
-    def __init__(self, data: object, where: str) -> None:
+    def __init__(self, data: object, where: str = "") -> None:
         if not isinstance(data, Mapping):
             raise Malformed(where or "the response", "is not a JSON object")
         self.data: Mapping[str, Any] = data
@@ -274,7 +275,7 @@ def parse_page(data: object, page_size: int | None = None) -> Page:
     rows than ``page_size`` (the size asked for) is not understood.
     """
     try:
-        r = _Reader(data, "")
+        r = _Reader(data)
         raw_items = r._get("items")
         if not isinstance(raw_items, list):
             raise Malformed("items", "is not a list")
@@ -291,9 +292,9 @@ def parse_page(data: object, page_size: int | None = None) -> Page:
     skipped: list[Skipped] = []
     for index, raw in enumerate(raw_items):
         try:
-            items.append(parse_notification(raw, f"items[{index}]"))
+            items.append(parse_notification(raw))
         except Malformed as exc:
-            row = Skipped(index, _row_id(raw), exc.where.partition(".")[2] or "", exc.problem)
+            row = Skipped(index, _row_id(raw), exc.where.partition(".")[2], exc.problem)
             _warn_once(row)
             skipped.append(row)
     return Page(items=tuple(items), total=total, page=page, page_size=size, skipped=tuple(skipped))
@@ -307,12 +308,12 @@ def _strict(parse: Callable[[object], T], data: object) -> T:
 
 
 def parse_count(data: object) -> int:
-    return _strict(lambda d: _Reader(d, "").integer("count"), data)
+    return _strict(lambda d: _Reader(d).integer("count"), data)
 
 
 def parse_mark_read(data: object) -> MarkReadResult:
     def parse(d: object) -> MarkReadResult:
-        r = _Reader(d, "")
+        r = _Reader(d)
         return MarkReadResult(
             id=r.integer("id", minimum=1, maximum=MAX_ID),
             type=r.string("type"),
@@ -323,4 +324,4 @@ def parse_mark_read(data: object) -> MarkReadResult:
 
 
 def parse_marked_all(data: object) -> int:
-    return _strict(lambda d: _Reader(d, "").integer("marked_read"), data)
+    return _strict(lambda d: _Reader(d).integer("marked_read"), data)
