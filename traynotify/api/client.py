@@ -529,14 +529,17 @@ class Client:
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared[:20]) > self.max_body:
             raise self._too_big(response)
-        pieces: list[bytes] = []
-        size = 0
+        # One buffer, grown in place: past a few pages it lives in its own mapping, which
+        # goes back to the system when it is dropped (a heap of small pieces would not).
+        body = bytearray()
         for piece in response.iter_bytes():
-            size += len(piece)
-            if size > self.max_body:
+            if len(body) + len(piece) > self.max_body:
+                # Free it now: the error's traceback keeps this frame, and callers may
+                # keep the error in a reference cycle (a Future) until a full collection.
+                body.clear()
                 raise self._too_big(response)
-            pieces.append(piece)
-        return b"".join(pieces)
+            body += piece
+        return bytes(body)
 
     def _too_big(self, response: httpx.Response) -> UnexpectedResponseError:
         return UnexpectedResponseError(
