@@ -26,7 +26,7 @@ from traynotify.api import client as client_module
 from traynotify.api import models
 from traynotify.api.client import MAX_BODY, MAX_RETRY_AFTER, Client, parse_retry_after
 from traynotify.api.models import MAX_ID, parse_page, to_json
-from traynotify.cli.main import main
+from traynotify.cli import main
 from traynotify.core.badge import tooltip
 from traynotify.core.menu import build_menu
 from traynotify.core.reconcile import MAX_PAGES
@@ -485,6 +485,36 @@ def test_a_wrong_urls_404_keeps_nothing_of_what_answered(
         client.unread_count()
     assert "evil" not in str(info.value)
     assert info.value.server_message is None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("text/html; charset=utf-8", "(text/html)"),
+        ("Text/HTML", "(text/html)"),
+        (EVIL, "(an unknown content type)"),
+        ("text/html " + EVIL, "(an unknown content type)"),
+    ],
+)
+def test_a_content_type_is_named_only_when_it_is_one(
+    server: ContractServer, client: Client, content_type: str, named: str
+) -> None:
+    server.faults.arm(Answer(200, {"Content-Type": content_type}, body=b"<html>sign in</html>"))
+    with pytest.raises(errors.UnexpectedResponseError) as info:
+        client.unread_count()
+    assert named in str(info.value)
+    assert "evil" not in str(info.value)
+
+
+def test_no_content_type_is_said_so() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>")  # the fault front always sends one
+
+    with (
+        Client("https://api.example.test", "k", transport=httpx.MockTransport(handler)) as c,
+        pytest.raises(errors.UnexpectedResponseError, match=r"not JSON \(no content type\)"),
+    ):
+        c.unread_count()
 
 
 def test_the_server_message_goes_to_the_log(

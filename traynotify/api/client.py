@@ -207,6 +207,19 @@ def _error_for(status: int, etype: str | None, retry_after: float | None, url: s
     )
 
 
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,40}/[A-Za-z0-9][\w.+-]{0,60}", re.ASCII)
+
+
+def _media_type(response: httpx.Response) -> str:
+    """The answer's media type, to name it; anything else the header says is not repeated
+    (it is the server's text, and the message is the app's)."""
+    given = response.headers.get("Content-Type")
+    if given is None:
+        return _("no content type")
+    kind = given.split(";")[0].strip()
+    return kind.lower() if _MEDIA_TYPE.fullmatch(kind) else _("an unknown content type")
+
+
 def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
     """Mounts that keep the API's host off any proxy, for plain http or a loopback host.
 
@@ -516,10 +529,9 @@ class Client:
         try:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise UnexpectedResponseError(
                 _("The server's answer was not JSON ({kind}); check the API URL or proxy.").format(
-                    kind=one_line(kind, 60)
+                    kind=_media_type(response)
                 ),
                 status=response.status_code,
             ) from exc
