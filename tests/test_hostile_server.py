@@ -205,6 +205,7 @@ def http_date(moment: datetime) -> str:
         ("\t120", 120.0),
         ("0", 0.0),
         ("007", 7.0),
+        ("0" * 5000 + "30", 30.0),  # many digits, a small number
         ("²", None),  # isdigit() says yes; it is no ASCII digit
         ("１２", None),  # full-width
         ("١٢", None),  # Arabic-Indic

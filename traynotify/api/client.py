@@ -105,7 +105,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     text = value.strip(" \t")
     if text and all("0" <= ch <= "9" for ch in text):
         # int() of thousands of digits is slow (and refused past 4300): cap by length
-        return MAX_RETRY_AFTER if len(text) > 9 else min(float(int(text)), MAX_RETRY_AFTER)
+        digits = text.lstrip("0") or "0"
+        return MAX_RETRY_AFTER if len(digits) > 9 else min(float(int(digits)), MAX_RETRY_AFTER)
     if not _HTTP_DATE.fullmatch(text):
         return None
     try:
