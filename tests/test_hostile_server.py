@@ -234,6 +234,22 @@ def test_retry_after_table(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, NOW.timestamp()) == seconds
 
 
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="no time.tzset on Windows")
+def test_a_retry_after_date_never_depends_on_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        for value in (
+            "Fri May 22 08:01:30 2026",
+            "Fri, 22 May 2026 08:01:30 GMT",
+            "Friday, 22-May-26 08:01:30 GMT",
+        ):
+            assert parse_retry_after(value, NOW.timestamp()) == 90.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 @pytest.mark.parametrize(
     ("method", "path", "call"),
     [

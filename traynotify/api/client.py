@@ -28,6 +28,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from datetime import timezone
 from types import TracebackType
 from typing import Any
 
@@ -113,6 +114,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:  # asctime names no zone: an HTTP-date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
     return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
 
 
@@ -136,7 +139,7 @@ def _error_detail(response: httpx.Response) -> tuple[str | None, str | None]:
     if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
         return None, None
     err = data["error"]
-    etype = err.get("type") if isinstance(err.get("type"), str) else None
+    etype = one_line(err["type"], 60) if isinstance(err.get("type"), str) else None
     message = err.get("message") if isinstance(err.get("message"), str) else None
     return etype, message
 
