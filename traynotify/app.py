@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from .api.client import Client
+from .api.models import Notification
 from .core.bar import bar_state, to_wire
+from .core.clicks import click_target
 from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
@@ -25,6 +27,7 @@ from .core.text import one_line
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
+from .desktop.children import scrub_environ
 from .desktop.command import command
 from .desktop.instance import Instance, send
 from .desktop.paths import state_dir
@@ -49,7 +52,7 @@ class App:
         settings: Settings,
         key_source: Callable[[], str | None],
         seen_path: Path,
-        opener: Callable[[str], bool] = open_url,
+        opener: Callable[[str], str | None] = open_url,
         *,
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
@@ -110,7 +113,7 @@ class App:
     def on_action(self, action: Action) -> None:
         kind = action.kind
         if kind == "open" and action.notification_id is not None:
-            self.open_notification(action.notification_id)
+            self.open_notification(action.notification_id, action.subject)
         elif kind == "mark_read" and action.notification_id is not None:
             self.poller.mark_read(action.notification_id)  # a pop-up's "Mark read"
         elif kind == "mark_all":
@@ -118,7 +121,7 @@ class App:
         elif kind == "open_console":
             url = safe_link(self.settings.console_url, "/")
             if url:
-                self._in_background(lambda: self.opener(url))
+                self._in_background(lambda: self._open_page(url))
         elif kind == "refresh":
             self.poller.refresh()
         elif kind == "toggle_popups":
@@ -164,6 +167,11 @@ class App:
             )
         return None
 
+    def _open_page(self, url: str) -> None:
+        problem = self.opener(url)
+        if problem is not None:
+            self._not_opened(url, problem)
+
     def _show_autostart(self) -> bool:
         assert self.autostart is not None
         enabled = self.autostart.read() is not None
@@ -181,9 +189,16 @@ class App:
             self.poller.note(str(os_error(self.autostart.location, exc)))
         self._show_autostart()
 
-    def open_notification(self, notification_id: int) -> None:
-        note = next((n for n in self.poller.state.items if n.id == notification_id), None)
+    def open_notification(self, notification_id: int, subject: Notification | None = None) -> None:
+        """Open what a pop-up or row showed, and mark it read once a browser took it."""
+        note = click_target(self.poller.state, notification_id, subject)
         if note is None:
+            self.poller.note(
+                _("“{title}” is no longer unread.").format(title=one_line(subject.title, 40))
+                if subject is not None
+                else _("That notification is no longer unread.")
+            )
+            self.poller.refresh()
             return
         url = safe_link(self.settings.console_url, note.link)
         if note.link and url is None:
@@ -204,12 +219,25 @@ class App:
             return
 
         def open_then_mark() -> None:
-            if self.opener(url):
+            problem = self.opener(url)
+            if problem is None:
                 self.poller.mark_read(note.id)
-            else:
-                self.poller.note(_("Could not start a browser for {url}.").format(url=url))
+                return
+            # Left unread: the user has not seen it. Say so where they look.
+            self._not_opened(url, problem, note.title)
 
         self._in_background(open_then_mark)
+
+    def _not_opened(self, url: str, problem: str, title: str | None = None) -> None:
+        self.poller.note(_("Could not open a browser: {problem}").format(problem=problem))
+        head = (
+            _("Could not open “{title}”").format(title=one_line(title, 60))
+            if title is not None
+            else _("Could not open a browser")
+        )
+        self.notifier.show(
+            Toast(head, _("{problem}. The link: {url}").format(problem=problem, url=url))
+        )
 
     @staticmethod
     def _in_background(job: Callable[[], object]) -> None:
@@ -222,6 +250,8 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
     from .desktop.autostart import for_platform
     from .desktop.credentials import KeySource, KeyStore
 
+    env = dict(env)  # the key source's own copy: children never see the key (below)
+    scrub_environ()
     instance = Instance(state_dir())
     if not instance.acquire():
         return hand_over(instance.folder)
@@ -271,6 +301,7 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from .devserver.demo import DemoServer
     from .devserver.samples import DEMO_KEY
 
+    scrub_environ()
     demo = DemoServer(args.port)  # holds the port; answers once started
     settings = replace(
         Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0
