@@ -21,8 +21,9 @@ from .core.clicks import click_target
 from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
+from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import Poller, PollerConfig
-from .core.state import Status, TrayState
+from .core.state import TrayState
 from .core.text import one_line
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
@@ -153,10 +154,12 @@ class App:
             return None
         if command == "read-all":
             # Through the poller, which marks only what the user has been shown.
-            if self.published.status in (Status.SIGNED_OUT, Status.STARTING):
-                return {"accepted": False}
-            self.on_action(Action("mark_all"))
-            return {"accepted": True, "count": self.published.count}
+            state = self.published
+            outcome = before_sending(state)
+            if outcome is None:
+                self.on_action(Action("mark_all"))
+                outcome = MarkAllOutcome(Done.SENT, state.count)
+            return outcome.to_wire()
         if command not in ("key-changed", "activate"):
             return None
         self._key_changed()
