@@ -234,9 +234,10 @@ class _Bus:
 
 
 def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> None:
-    """The host asks for the menu (AboutToShow, on the D-Bus thread) at the moment
-    the poller publishes the state that drops a clicked row: the menu must end on
-    the newer state, never on the one the click already left behind."""
+    """The host closes the menu (an Event, on the D-Bus thread: the rows that waited
+    are applied) at the moment the poller publishes the state that drops a clicked
+    row: the menu must end on the newer state, never on the one the click already
+    left behind. (While the menu is open, rows stay put: see tests/test_still_menu.py.)"""
     before = TrayState(status=Status.OK, count=2, items=(note(7, "A"), note(5, "B", 2)))
     after = TrayState(status=Status.OK, count=1, items=(note(5, "B", 2),))
     current = [before]
@@ -250,7 +251,7 @@ def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> 
         return build_menu(state, NOW)
 
     menu = DBusMenu(_Bus(), entries, lambda action: None)  # type: ignore[arg-type]
-    host = threading.Thread(target=menu.about_to_show, args=(0,), name="host")
+    host = threading.Thread(target=menu.event, args=(0, "closed", ("i", 0), 0), name="host")
     host.start()
     assert host_read.wait(10)
     current[0] = after  # the poller publishes the state after the click...
