@@ -79,10 +79,16 @@ def run(script: list[tuple[float, str]]) -> list[tuple[Row, ...]]:
         ([(0, "ask"), (1, "state:arrived")], ARRIVED),
         # a read after the quiet time does not bring the old rows back
         ([(0, "show"), (1, "state:arrived"), (QUIET + 1, "ask")], ARRIVED),
-        # showing it again (closed without a word) shows the newest rows, held from then
-        ([(0, "show"), (1, "state:arrived"), (5, "show")], ARRIVED),
+        # shown again (closed without a word): still held, from the last showing
+        ([(0, "show"), (1, "state:arrived"), (5, "show")], (HEADER4, A, B, C, MARK_ALL)),
         (
-            [(0, "show"), (1, "state:arrived"), (5, "show"), (6, "state:b_read")],
+            [(0, "show"), (1, "state:arrived"), (20, "show"), (20 + QUIET - 0.1, "look")],
+            (HEADER4, A, B, C, MARK_ALL),
+        ),
+        ([(0, "show"), (1, "state:arrived"), (20, "show"), (20 + QUIET, "look")], ARRIVED),
+        # shown after the hold ran out: the newest rows, held from then
+        (
+            [(0, "show"), (1, "state:arrived"), (QUIET + 5, "show"), (QUIET + 6, "state:b_read")],
             (Row(1, "2 unread"), NEW, A, B, C, MARK_ALL),
         ),
     ],

@@ -11,9 +11,11 @@ Hosts differ in what they tell: xfce4-panel calls ``AboutToShow``/``AboutToShowG
 when the menu opens and says nothing when it closes; Plasma also sends ``Event``
 "opened" and "closed". So the menu counts as open from a call that shows it until a
 "closed" event, a click on one of its rows, or QUIET seconds since the host last asked,
-whichever comes first; then what waited is applied. A host shows one menu at a time,
-so a call that shows it while it counts as open is a new opening (the earlier one was
-closed without a word): it is shown the newest rows, held from then on.
+whichever comes first; then what waited is applied. A call that shows the menu while
+it counts as open (closed without a word, opened again) keeps it held: the host draws
+an opening menu from the rows it read last, which are the held ones, and rows that
+came in right after it appeared would move as much as any (an open GTK menu that
+grows gains scroll arrows, and every row shifts).
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def after(
 ) -> Hold[R]:
     """The hold once the host made ``call`` at ``now``; ``latest``: the rows of the state now."""
     if call is Call.SHOW:
-        return Hold(tuple(latest), now)  # a (new) opening shows the newest rows
+        if held(hold, now, quiet):
+            return Hold(hold.shown, now)  # on screen now: what the host read last
+        return Hold(tuple(latest), now)
     if call is Call.ASK:
         return Hold(hold.shown, now) if held(hold, now, quiet) else Hold()
     return Hold()

@@ -240,6 +240,7 @@ class DBusMenu:
             if call is not None:
                 self._hold = menuhold.after(self._hold, call, now, latest, self._quiet)
                 self._arm(now)
+                log.debug("Menu: the host's %s; held: %s", call.value, self._hold.shown is not None)
             rows = menuhold.serve(self._hold, now, latest, self._quiet)
             if rows == self._rows:
                 return False
