@@ -82,17 +82,17 @@ COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all"})
 state (the last published state, see :mod:`traynotify.core.bar`), open (the console's
 notifications page) and read-all (mark all read through the poller)."""
 MAX_CONNECTIONS = 64
-"""Connections open at once; one more closes the oldest unanswered (past YOUNG)."""
+"""Connections open at once; one more closes the oldest still unanswered."""
 PER_PEER = 8
 """Connections one process may hold open at once; more are closed at once."""
 FIRST_BYTE = 0.5
 """Seconds a connection may stay silent before it is closed."""
-YOUNG = 0.25
-"""Seconds a new connection is safe from making room for a newer one."""
 #: Longest path bind() takes for a Unix socket (104 on macOS, 108 on Linux), with room.
 MAX_SOCKET_PATH = 100
-#: Connections taken per turn of the loop, so a flood of them cannot starve the others.
-ACCEPTS_PER_TURN = 32
+#: Connections taken per turn of the loop. Requests already there are read first, so a
+#: caller that sends at once is answered before ACCEPTS_PER_TURN (far below
+#: MAX_CONNECTIONS) newer ones could push it out.
+ACCEPTS_PER_TURN = 8
 
 Transport = Literal["unix", "tcp"]
 Handler = Callable[[str], "Mapping[str, Any] | None"]
@@ -234,15 +234,18 @@ class Instance:
                     events = sel.select(max(0.0, min(soonest - now, 0.5)))
                 except OSError:  # the listener was closed under us (a test's crash)
                     return
+                accept = False
                 for key, mask in events:
                     if key.fileobj is server:
-                        self._accept(server, sel, conns)
+                        accept = True  # after what the callers already sent
                     elif key.fileobj is wake:
                         return
                     else:
                         conn = conns.get(key.fileobj)  # type: ignore[call-overload]
                         if conn is not None:
                             self._step(conn, mask, sel, conns)
+                if accept:
+                    self._accept(server, sel, conns)
                 now = time.monotonic()
                 for conn in [c for c in conns.values() if c.deadline <= now]:
                     if conn.answered:
@@ -270,7 +273,7 @@ class Instance:
                 return
             except OSError as exc:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    self._make_room(conns, sel, time.monotonic(), force=True)
+                    self._make_room(conns, sel)  # out of file handles: the oldest goes
                 return
             now = time.monotonic()
             sock.setblocking(False)
@@ -283,10 +286,8 @@ class Instance:
                 with contextlib.suppress(OSError):
                     sock.close()  # that process has enough open already
                 continue
-            if len(conns) >= MAX_CONNECTIONS and not self._make_room(conns, sel, now):
-                with contextlib.suppress(OSError):
-                    sock.close()  # all of them new: this one tries again
-                continue
+            if len(conns) >= MAX_CONNECTIONS:
+                self._make_room(conns, sel)
             conns[sock] = conn
             try:
                 sel.register(sock, selectors.EVENT_READ)
@@ -297,23 +298,11 @@ class Instance:
             if self.transport == "unix" and not same_user(sock):
                 self._reply(conn, {"ok": False, "error": "denied"}, sel, conns)
 
-    def _make_room(
-        self,
-        conns: dict[socket.socket, _Conn],
-        sel: selectors.BaseSelector,
-        now: float,
-        force: bool = False,
-    ) -> bool:
-        """Close the oldest connection still owed nothing but a wait; False when none is
-        older than YOUNG (and not ``force``)."""
-        waiting = [c for c in conns.values() if not c.answered]
-        if not waiting:
-            return False
-        oldest = min(waiting, key=lambda c: c.opened)
-        if not force and now - oldest.opened < YOUNG:
-            return False
-        self._drop(oldest, sel, conns)
-        return True
+    def _make_room(self, conns: dict[socket.socket, _Conn], sel: selectors.BaseSelector) -> None:
+        """Close the oldest connection that has not finished its request."""
+        waiting = [c for c in conns.values() if not c.answered] or list(conns.values())
+        if waiting:
+            self._drop(min(waiting, key=lambda c: c.opened), sel, conns)
 
     def _step(
         self,
