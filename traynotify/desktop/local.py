@@ -78,21 +78,30 @@ def untrusted(folder: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or type(exc).__name__
     if not stat.S_ISDIR(st.st_mode):
-        return "not a folder"
+        return _("not a folder")
     if st.st_uid != uid:
-        return f"owned by another account (uid {st.st_uid})"
+        return _("owned by another account (uid {uid})").format(uid=st.st_uid)
     if st.st_mode & 0o022:
-        return "writable by other accounts"
+        return _("writable by other accounts")
     for parent in real.parents:
         try:
             up = os.stat(parent)
         except OSError as exc:
             return exc.strerror or type(exc).__name__
         if up.st_uid not in (0, uid):
-            return f"{parent} is owned by another account (uid {up.st_uid})"
+            return _("{path} is owned by another account (uid {uid})").format(
+                path=parent, uid=up.st_uid
+            )
         if up.st_mode & 0o022 and not up.st_mode & stat.S_ISVTX:
-            return f"{parent} is writable by other accounts"
+            return _("{path} is writable by other accounts").format(path=parent)
     return None
+
+
+def _(text: str) -> str:
+    """``text`` in the user's language (gettext loads only when there is something to say)."""
+    from ..i18n import _ as translate
+
+    return translate(text)
 
 
 def _claim(folder: Path, parents: bool) -> str | None:
@@ -138,8 +147,6 @@ def settle(wanted: Path) -> Folder:
     for private in private_folders():
         if _claim(private, parents=False) is None:
             return Folder(Path(os.path.realpath(private)), wanted, problem)
-    from ..i18n import _
-
     raise OSError(
         errno.EACCES,
         _("no folder of this user's to keep traynotify's files in ({reason})").format(
@@ -172,8 +179,6 @@ def state_folder() -> Folder:
 
 
 def _refuse(path: Path) -> OSError:
-    from ..i18n import _
-
     return OSError(
         errno.EPERM,
         _("not a plain file of this user's (a link?); traynotify leaves it alone"),
