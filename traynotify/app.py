@@ -25,12 +25,14 @@ from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import Poller, PollerConfig
 from .core.state import TrayState
 from .core.text import one_line
+from .core.throttle import POLL_GAP, POPUP_GAP, may_go, refresh_now, wait_before
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
 from .desktop.instance import Instance, send
+from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
 from .errors import CredentialError, NoDesktopError
@@ -43,6 +45,107 @@ ENDING_SIGNALS = tuple(
 )
 QUIT_GRACE = 5.0
 """Seconds a signalled app may take to wind down before it is ended outright."""
+
+
+_UNKNOWN = object()
+
+
+class ChannelWords:
+    """A second start, ``login`` and ``logout`` as poller commands, at a bounded rate.
+
+    Any process of the user may send these over the channel as often as it likes, so
+    they go to the poller only as :mod:`traynotify.core.throttle` allows: a second
+    start's refresh (a whole walk) at most once a minute, a poll for a changed key at
+    most once per POLL_GAP (and only when the key did change), the "already running"
+    pop-up at most once per POPUP_GAP. Whatever comes sooner is dropped. Runs on the
+    channel's thread and never waits there: the key is read again on a thread of its own.
+    """
+
+    def __init__(
+        self,
+        key_source: Callable[[], str | None],
+        forget_key: Callable[[], None],
+        *,
+        refresh: Callable[[], None],
+        new_key: Callable[[], None],
+        toast: Callable[[Toast], object],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = key_source
+        self._forget_key = forget_key
+        self._refresh = refresh
+        self._new_key = new_key
+        self._toast = toast
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_poll: float | None = None
+        self._last_walk: float | None = None
+        self._last_popup: float | None = None
+        self._key_in_use: object = _UNKNOWN
+        self._check = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def key_source(self) -> str | None:
+        """The key, as the poller asks for it (remembered, to tell a change)."""
+        key = self._source()
+        self._key_in_use = key
+        return key
+
+    def activate(self) -> None:
+        """A second start: refresh, and show the app is here."""
+        now = self._clock()
+        with self._lock:
+            popup = may_go(now, self._last_popup, POPUP_GAP)
+            if popup:
+                self._last_popup = now
+            refresh = refresh_now(now, self._last_poll, self._last_walk)
+            if refresh:
+                self._last_poll = self._last_walk = now
+        if refresh:
+            self._refresh()
+        if popup:
+            self._toast(
+                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
+            )
+
+    def key_changed(self) -> None:
+        """``login`` or ``logout``: read the key again, and poll if it is another."""
+        self._forget_key()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="traynotify-key", daemon=True
+                )
+                self._thread.start()
+        self._check.set()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._check.wait()
+            if self._stop.is_set():
+                return
+            self._check.clear()
+            try:
+                key = self._source()  # may ask the keyring: never on the channel's thread
+            except Exception:  # the poller reports a keyring that fails; ask it to try
+                key = None
+                self._key_in_use = _UNKNOWN
+            if key == self._key_in_use:
+                continue  # the same key: nothing to ask the server
+            with self._lock:
+                wait = wait_before(self._clock(), self._last_poll, POLL_GAP)
+            if wait and self._stop.wait(wait):
+                return
+            self._check.clear()  # words that came while waiting are this poll's too
+            with self._lock:
+                self._last_poll = self._clock()
+            self._key_in_use = key
+            self._new_key()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._check.set()
 
 
 class App:
@@ -70,6 +173,13 @@ class App:
         self.tray = desktop.tray
         self.published = TrayState()
         """The last state the poller published: what status bars are told."""
+        self.words = ChannelWords(
+            key_source,
+            self._key_changed,
+            refresh=lambda: self.poller.refresh(),
+            new_key=lambda: self.poller.key_changed(),
+            toast=lambda toast: self.notifier.show(toast),
+        )
         self.poller = Poller(
             config=PollerConfig(
                 interval=settings.interval,
@@ -77,7 +187,7 @@ class App:
                 muted_types=settings.muted_types,
                 popups=settings.popups,
             ),
-            key_source=key_source,
+            key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
             publish=self._publish,
@@ -91,6 +201,7 @@ class App:
         log.info("Tray backend: %s (menu: %s)", self.tray.backend, self.tray.has_menu)
         with _ending_on_signals(self.quit):
             self.tray.run(on_ready=self._started)
+        self.words.stop()
         self.poller.stop(timeout=0.5)
         return 0
 
@@ -160,14 +271,10 @@ class App:
                 self.on_action(Action("mark_all"))
                 outcome = MarkAllOutcome(Done.SENT, state.count)
             return outcome.to_wire()
-        if command not in ("key-changed", "activate"):
-            return None
-        self._key_changed()
-        self.poller.key_changed()  # re-read the key and poll now
-        if command == "activate":  # started again: show we are here
-            self.notifier.show(
-                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
-            )
+        if command == "activate":  # started again: refresh, and show we are here
+            self.words.activate()
+        elif command == "key-changed":
+            self.words.key_changed()
         return None
 
     def _open_page(self, url: str) -> None:
@@ -258,6 +365,17 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
     instance = Instance(state_dir())
     if not instance.acquire():
         return hand_over(instance.folder)
+    assert instance.place is not None
+    place: Folder = instance.place
+    if place.problem is not None:
+        print(
+            "traynotify: "
+            + _(
+                "the state folder {wanted} is not this user's alone ({reason}); "
+                "keeping traynotify's files in {path} instead."
+            ).format(wanted=place.wanted, reason=place.problem, path=place.path),
+            file=sys.stderr,
+        )
     try:
         try:
             key_from_env(env)
@@ -267,7 +385,7 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
         app = App(
             settings,
             source,
-            state_dir() / "seen.json",
+            place.file("seen.json"),
             autostart=for_platform(),
             key_changed=source.changed,
         )
@@ -292,10 +410,18 @@ def hand_over(folder: Path, attempts: int = 20) -> int:
     print(
         "traynotify: "
         + _("another traynotify is running but does not answer; quit it, or end the process.")
-        + f" ({folder / 'instance.json'})",
+        + f" ({_info_file(folder)})",
         file=sys.stderr,
     )
     return 1
+
+
+def _info_file(folder: Path) -> Path:
+    from .desktop.channel import INFO_NAME
+    from .desktop.local import find
+
+    place = find(folder)
+    return place.file(INFO_NAME) if place is not None else folder / INFO_NAME
 
 
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
