@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -11,6 +12,14 @@ from traynotify.core.menu import build_menu
 from traynotify.core.reconcile import STATE_ITEMS, Snapshot, reconcile
 from traynotify.core.state import Status, TrayState
 from traynotify.desktop.notify.freedesktop import OPEN, action_for
+from traynotify.devserver import ContractServer
+
+from .desktop import wait_for
+from .sni import Host
+from .test_popup_protocol import Daemon, daemon_factory  # noqa: F401 - the fixture
+from .test_sni_protocol import App, bus_address, counted, host, start_app  # noqa: F401
+
+CONSOLE = "https://console.bytespike.ai"
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
 
@@ -56,3 +65,32 @@ def test_menu_rows_carry_what_they_show() -> None:
     (row,) = [e for e in rows if e.action is not None and e.action.kind == "open"]
     assert row.action is not None
     assert row.action.subject == a
+
+
+# -- the same, end to end: a real app on a private bus, a daemon that records pop-ups ------
+
+
+def test_a_pop_up_click_beyond_the_first_fifty_opens_and_marks_it(
+    host: Host,  # noqa: F811
+    start_app: Callable[..., App],  # noqa: F811
+    server: ContractServer,
+    daemon_factory: Callable[[list[str]], Daemon],  # noqa: F811
+) -> None:
+    daemon = daemon_factory(["actions", "body"])
+    app = start_app()
+    counted(host, 3)
+    wait_for("the first-start summary", lambda: daemon.calls)
+    server.store.add("alice", "org.api_key.revoke", "Key revoked", "b", "/org/keys")
+    wait_for("its pop-up", lambda: len(daemon.calls) == 2)
+    key_pop_up = len(daemon.calls)
+    for i in range(60):  # then sixty newer ones: it is no longer among the newest 50
+        server.store.add("alice", "system.payment.received", f"Payment {i}", "b", "/billing")
+    counted(host, 64)
+    daemon.invoke(daemon.bus, key_pop_up, "default")
+    assert wait_for("the link to open", app.opened) == [f"{CONSOLE}/org/keys"]
+    wait_for("mark-read at the server", lambda: server.store.unread_count("alice") == 63)
+    key = next(n for n in server.store.query("alice") if n.title == "Key revoked")
+    assert key.read_at is not None
+    assert [r.path for r in server.requests("/mark-read")] == [
+        f"/api/v1/me/notifications/{key.id}/mark-read"
+    ]
