@@ -140,3 +140,23 @@ def test_notify_send_gets_no_key(
     assert plyer_notify_send().show(Toast("Balance low", "Top up"))
     (call,) = calls(log)
     assert "BYTESPIKE_API_KEY" not in call["env"]  # type: ignore[operator]
+
+
+def test_every_child_the_app_starts_gets_an_environment_of_its_own() -> None:
+    """Each subprocess call in the package passes env= (built by child_env)."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "traynotify"
+    bare = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "subprocess"
+                and node.func.attr in ("run", "Popen", "call", "check_call", "check_output")
+                and not any(k.arg == "env" for k in node.keywords)
+            ):
+                bare.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert bare == []
