@@ -31,7 +31,7 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import Instance, send
+from .desktop.instance import Instance, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
@@ -92,8 +92,9 @@ class ChannelWords:
         self._key_in_use = key
         return key
 
-    def activate(self) -> None:
-        """A second start: refresh, and show the app is here."""
+    def activate(self) -> bool:
+        """A second start: refresh, and show the app is here; False when it refreshed
+        too lately to again (the second start then says so)."""
         now = self._clock()
         with self._lock:
             popup = may_go(now, self._last_popup, POPUP_GAP)
@@ -108,6 +109,7 @@ class ChannelWords:
             self._toast(
                 Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
             )
+        return refresh
 
     def key_changed(self) -> None:
         """``login`` or ``logout``: read the key again, and poll if it is another."""
@@ -272,8 +274,8 @@ class App:
                 outcome = MarkAllOutcome(Done.SENT, state.count)
             return outcome.to_wire()
         if command == "activate":  # started again: refresh, and show we are here
-            self.words.activate()
-        elif command == "key-changed":
+            return {"refreshing": self.words.activate()}
+        if command == "key-changed":
             self.words.key_changed()
         return None
 
@@ -403,8 +405,12 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
 def hand_over(folder: Path, attempts: int = 20) -> int:
     """Another tray app runs: ask it to refresh (it may still be starting up)."""
     for _attempt in range(attempts):
-        if send(folder, "activate"):
-            print(_("traynotify is already running; it will refresh now."))
+        answer = request(folder, "activate")
+        if answer is not None and answer.get("ok") is True:
+            if answer.get("refreshing") is False:  # it did a moment ago: not again so soon
+                print(_("traynotify is already running; it refreshed less than a minute ago."))
+            else:
+                print(_("traynotify is already running; it will refresh now."))
             return 0
         time.sleep(0.25)
     print(
