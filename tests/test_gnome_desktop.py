@@ -25,6 +25,7 @@ from .desktop import wait_for
 pytestmark = pytest.mark.desktop
 
 EXTENSION = "ubuntu-appindicators@ubuntu.com"
+STARTS = 10
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 """Set TRAYNOTIFY_SHOTS=1 to refresh the README's screenshot from this test."""
 
@@ -138,9 +139,19 @@ class Gnome:
         self.desk.xdotool("mousemove", str(x), str(y), "click", str(button))
 
     def open_menu(self, app: ChrootApp) -> None:
-        if not self.menu_open(app):
+        """A left click on the icon; once more if the shell, busy on this shared machine,
+        let the first one pass (a user would click again)."""
+        for _attempt in range(3):
+            if self.menu_open(app):
+                return
             self.click_icon(app)
-        wait_for("the menu to open", lambda: self.menu_open(app))
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                if self.menu_open(app):
+                    return
+                time.sleep(0.2)
+        shot = self.desk.screenshot(self.desk.out / "no-menu.png")
+        pytest.fail(f"three left clicks on the icon did not open its menu (see {shot})")
 
     def close_menu(self, app: ChrootApp) -> None:
         if self.menu_open(app):
@@ -191,11 +202,12 @@ def test_the_icon_shows_when_the_app_starts_right_after_the_shell(
     gnome: Gnome, server: ContractServer, app_in: list[ChrootApp]
 ) -> None:
     """As at login: the shell starts, the app a moment later. The extension often
-    fails to read an item then and drops it; the app must register again."""
-    for round_ in range(3):
+    fails to read an item then and drops it; the app must register again. Ten
+    starts, each a little after a fresh shell."""
+    for round_ in range(STARTS):
         if round_:
             gnome.start_shell()
-        time.sleep(1 + round_)  # the app starts a little after the shell
+        time.sleep(0.5 + round_ % 3)  # the app starts a little after the shell
         app = launch(gnome, server, app_in)
         wait_for(
             f"the icon in the top bar (start {round_ + 1})",
