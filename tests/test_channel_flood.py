@@ -10,7 +10,6 @@ counts the requests.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from traynotify.desktop.seen import SeenStore
 from traynotify.devserver import ContractServer
 
 from .conftest import KEY, OTHER_KEY
+from .test_channel_flood_desktop import flood
 
 FLOOD = 1500
 """Words of each kind in the flood (the report's 7,500 in 10 s, scaled to this machine)."""
@@ -92,22 +92,6 @@ def tray(server: ContractServer, tmp_path: Path) -> Iterator[Tray]:
     wait_for("the first poll", lambda: t.poller.polls >= 1 and t.poller.walks >= 1)
     yield t
     t.close()
-
-
-def flood(folder: Path, words: list[str], threads: int = 4) -> int:
-    """Send ``words`` over the channel from a few threads at once; how many got an ok."""
-    answered = [0] * threads
-
-    def sender(n: int) -> None:
-        for word in words[n::threads]:
-            answered[n] += send(folder, word)
-
-    workers = [threading.Thread(target=sender, args=(n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return sum(answered)
 
 
 def test_a_flood_of_second_starts_and_logins_is_one_refresh_and_one_popup(

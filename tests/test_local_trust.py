@@ -426,3 +426,15 @@ def test_a_seen_file_planted_in_another_accounts_folder_silences_nothing(
     place = local.settle(state)
     assert place.file("seen.json") == runtime / "traynotify" / "seen.json"
     assert 5001 not in SeenStore(place.file("seen.json"), "u")
+
+
+def test_a_link_in_place_of_the_private_folder_is_not_followed(
+    planted: Impostor, state: Path, runtime: Path, tmp_path: Path
+) -> None:
+    """Whoever made the link chose where it leads, even into a folder of ours."""
+    ours = tmp_path / "ours"
+    ours.mkdir(mode=0o700)
+    (runtime / "traynotify").symlink_to(ours)
+    place = local.settle(state)
+    assert place.path == tmp_path / "tmp" / f"traynotify-{os.geteuid()}"
+    assert list(ours.iterdir()) == []

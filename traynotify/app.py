@@ -180,7 +180,8 @@ class App:
             self._key_changed,
             refresh=lambda: self.poller.refresh(),
             new_key=lambda: self.poller.key_changed(),
-            toast=lambda toast: self.notifier.show(toast),
+            # a notification daemon may be slow to answer: never on the channel's thread
+            toast=lambda toast: self._in_background(lambda: self.notifier.show(toast)),
         )
         self.poller = Poller(
             config=PollerConfig(

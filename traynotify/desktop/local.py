@@ -145,7 +145,8 @@ def settle(wanted: Path) -> Folder:
     if not CHECKS:
         raise OSError(errno.EACCES, problem, str(wanted))
     for private in private_folders():
-        if _claim(private, parents=False) is None:
+        # in a shared folder a link is whoever made it first's: only a folder itself
+        if not os.path.islink(private) and _claim(private, parents=False) is None:
             return Folder(Path(os.path.realpath(private)), wanted, problem)
     raise OSError(
         errno.EACCES,
@@ -166,7 +167,7 @@ def find(wanted: Path) -> Folder | None:
     if not CHECKS:
         return None
     for private in private_folders():
-        if private.is_dir() and untrusted(private) is None:
+        if not os.path.islink(private) and private.is_dir() and untrusted(private) is None:
             return Folder(Path(os.path.realpath(private)), wanted, "not the state folder")
     return None
 
