@@ -15,9 +15,9 @@ import pytest
 
 from traynotify.api.client import Client
 from traynotify.api.models import newest_first
+from traynotify.core.backoff import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
-from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore

@@ -329,7 +329,7 @@ class Account(RuleBasedStateMachine):
             self.announced |= {n.id for n in state.items} & self.muted
         self.states_seen = len(self.h.states)
         state = self.h.state
-        if state.status is not Status.OK or state.stale or self.h.poller._work:
+        if state.status is not Status.OK or state.stale or self.h.poller._reads.queued:
             return  # the last poll failed: the menu is the last one known, marked stale
         if self.blind():
             return  # a dated-back one may hide from the probe until the next full walk

@@ -1,4 +1,4 @@
-"""When to poll next: plain functions over numbers, no clock."""
+"""When the next request may go: failures, Retry-After and the clocks, as plain numbers."""
 
 from __future__ import annotations
 
@@ -42,3 +42,7 @@ def next_delay(
 def slept(wall_elapsed: float, mono_elapsed: float) -> bool:
     """Whether the machine was suspended between two readings of both clocks."""
     return wall_elapsed - mono_elapsed > CLOCK_JUMP
+
+
+WAKE_SLICE = 10.0
+"""Longest single sleep, so a suspend/resume is noticed within this many seconds."""

@@ -1,4 +1,4 @@
-"""Poll scheduling: pure functions over numbers."""
+"""The back-off and the poll schedule: pure functions over numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
+from traynotify.core.backoff import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
 
 
 def test_no_failure_means_the_interval() -> None:

@@ -1,0 +1,73 @@
+"""The one thread that sends the poller's requests, one at a time.
+
+The owner thread hands it one request and waits for the answer while it takes
+commands (``meanwhile``), so a click shows at once even while a poll is on its way.
+Only the owner thread looks at the answer.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+from .backoff import WAKE_SLICE
+
+T = TypeVar("T")
+
+
+class Stopped(Exception):
+    """Quit while a request was in flight: abandon it."""
+
+
+class Requests:
+    """One daemon thread that runs requests one at a time for the owner thread."""
+
+    def __init__(self, wake: threading.Event, stop: threading.Event) -> None:
+        self._wake = wake
+        """Set when an answer is in (commands set it too)."""
+        self._stop = stop
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+
+    def run(self, request: Callable[[], T], meanwhile: Callable[[], None]) -> T:
+        """Send ``request`` and wait for its answer, calling ``meanwhile`` at every wake.
+
+        Raises what the request raised, or :class:`Stopped` on quit.
+        """
+        future = self._submit(request)
+        future.add_done_callback(lambda _f: self._wake.set())
+        while not future.done():
+            self._wake.wait(WAKE_SLICE)
+            self._wake.clear()
+            meanwhile()
+            if self._stop.is_set():
+                raise Stopped
+        return future.result()
+
+    def _submit(self, job: Callable[[], T]) -> Future[T]:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._serve, name="traynotify-requests", daemon=True
+            )
+            self._thread.start()
+        future: Future[T] = Future()
+        self._jobs.put((job, future))  # type: ignore[arg-type]
+        return future
+
+    def _serve(self) -> None:
+        while (entry := self._jobs.get()) is not None:
+            job, future = entry
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # handed to the owner thread as is
+                    future.set_exception(exc)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
