@@ -7,8 +7,10 @@ up in ASCII digits (not ``²``, not full-width digits), or a ``page_size`` above
 the spec's maximum of 200, is a 400 ``invalid_request_error``; an unknown path
 is a 404 ``not_found_error``; a wrong method is a 405 ``invalid_request_error``.
 
-Faults (for tests and for trying the app by hand) are injected with
-:meth:`ContractServer.inject`; they apply to API requests only. A test can also
+Faults (for tests and for trying the app by hand) are armed on chosen requests
+with ``server.faults.arm`` (see :mod:`.faults`: drip, huge, any status and headers,
+duplicated or corrupt rows), or injected on the next API requests with
+:meth:`ContractServer.inject`. A test can also
 hold one request open (:meth:`ContractServer.hold`) and release it when it likes.
 """
 
@@ -24,6 +26,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from ..api.models import KNOWN_TYPES, MAX_PAGE_SIZE, format_time, to_json
+from .faults import FaultFront
 from .store import Store, StoreError
 
 BASE = "/api/v1/me/notifications"
@@ -116,6 +119,8 @@ class ContractServer:
         self._faults: list[tuple[Fault, int | None]] = []
         self._records: list[RequestRecord] = []
         self._holds: list[Hold] = []
+        self.faults = FaultFront()
+        """Faults armed for chosen requests (see :mod:`traynotify.devserver.faults`)."""
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -182,8 +187,10 @@ class ContractServer:
             self._holds.clear()
 
     def clear_faults(self) -> None:
+        """Forget injected faults and disarm every armed one."""
         with self._lock:
             self._faults.clear()
+        self.faults.clear()
 
     def requests(self, path_suffix: str | None = None) -> list[RequestRecord]:
         """Requests seen so far, optionally only those whose path ends with a suffix."""
@@ -303,6 +310,19 @@ class ContractServer:
                 key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
                 server._wait_if_held(parts.path, query)
+                armed = server.faults.take(method, parts.path, query)
+                if armed is not None:
+                    kept = server.faults.serve(
+                        armed,
+                        self.wfile,
+                        lambda: server.handle(method, parts.path, query, key),
+                        server._stopping,
+                        lambda status: server._record(
+                            RequestRecord(method, parts.path, query, arrived, status, key)
+                        ),
+                    )
+                    self.close_connection = self.close_connection or not kept
+                    return
                 fault = server._next_fault()
                 status, body, extra = self._faulted(fault, method, parts.path, query, key)
                 server._record(RequestRecord(method, parts.path, query, arrived, status, key))
