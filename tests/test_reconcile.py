@@ -17,6 +17,7 @@ from traynotify.core.reconcile import (
     prefix_size,
     probe_changed,
     reconcile,
+    unique,
 )
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
@@ -367,3 +368,41 @@ def test_also_marked_without_one_it_expected_in_view_takes_the_extra_read_last()
     assert also_marked(read, unread_before={1}, seen={13}, extra=0) == ()
     more = also_marked(read, unread_before={1}, seen={13}, extra=9)
     assert [x.id for x in more] == [10, 11, 12]
+
+
+# -- one id, once ---------------------------------------------------------------------
+
+
+def test_unique_keeps_each_id_once_the_copy_given_last_and_sorts_newest_first() -> None:
+    older_copy = dataclasses.replace(B, title="before")
+    assert unique([A, older_copy, C, B, A]) == (C, B, A)
+    assert unique([]) == ()
+    # ids say nothing about time: the order is (created_at, id), newest first
+    assert [x.id for x in unique([n(900, 10), n(2, 50), n(950, 10)])] == [2, 950, 900]
+
+
+def test_a_snapshot_holds_each_id_once_however_it_was_built() -> None:
+    snapshot = Snapshot(3, (A, C, B, C, A))
+    assert snapshot.items == (C, B, A)
+    assert snapshot.complete
+    out = reconcile(snapshot, seen=frozenset({1}), first_run=False)
+    assert [x.id for x in out.items] == [3, 2, 1]
+    assert out.new == (3, 2)
+    assert [t.covers for t in out.toasts] == [(2,), (3,)]  # each once, oldest first
+
+
+def test_merge_prefix_counts_a_row_sent_twice_once() -> None:
+    known = snap(A, B, C)
+    merged = merge_prefix(known, (D := n(4, 40), C, D), 4)
+    assert merged is not None
+    assert [x.id for x in merged.items] == [4, 3, 2, 1]
+    assert merged.stale == 0  # not one row "read elsewhere" too many
+    whole = merge_prefix(known, (D, C, B, A, A), 4)
+    assert whole is not None
+    assert [x.id for x in whole.items] == [4, 3, 2, 1]
+
+
+def test_also_marked_names_a_row_listed_twice_once() -> None:
+    new = read_at(n(10, 90), 0)
+    read = [new, read_at(n(1, 10), 0), new]
+    assert [x.id for x in also_marked(read, unread_before={1}, seen=(), extra=1)] == [10]

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Protocol, TypeVar
 
 from ..api.client import Client
-from ..api.models import Notification, Page, newest_first
+from ..api.models import Notification, Page
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -515,18 +515,17 @@ class Poller:
 
     def _walk_pages(self, client: Client) -> Snapshot:
         for _attempt in range(2):
-            found: dict[int, Notification] = {}
+            rows: list[Notification] = []
             total = 0
             for page in self._pages(client, read=False, limit=MAX_PAGES):
                 total = page.total
-                for note in page.items:
-                    found.setdefault(note.id, note)
-            if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
+                rows.extend(page.items)
+            walked = Snapshot(total, tuple(rows))  # each id once, the later page's copy
+            if len(walked.items) >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
         self._walked_at = self._clock.monotonic()
         self.walks += 1
-        items = tuple(sorted(found.values(), key=newest_first, reverse=True))
-        return Snapshot(total, items)
+        return walked
 
     def _pages(self, client: Client, *, read: bool, limit: int) -> Iterator[Page]:
         """The unread (or read) list, newest first, a page at a time up to its last

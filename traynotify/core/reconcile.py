@@ -18,7 +18,7 @@ How change is detected (see the README's design notes):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +39,18 @@ SAME_MOMENT = timedelta(seconds=1)
 """Read stamps this close to a mark-all's own count as its moment (see :func:`also_marked`)."""
 
 
+def unique(items: Iterable[Notification]) -> tuple[Notification, ...]:
+    """Each id once, newest first (:func:`newest_first`): the one place rows are deduped.
+
+    A server may send one row twice (a bug, or a row that moved between pages while
+    they were fetched); the copy given last wins, so callers pass the freshest last.
+    """
+    latest: dict[int, Notification] = {}
+    for note in items:
+        latest[note.id] = note
+    return tuple(sorted(latest.values(), key=newest_first, reverse=True))
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What the poller knows of the server's unread list."""
@@ -46,9 +58,13 @@ class Snapshot:
     total: int
     """Unread count the server reported."""
     items: tuple[Notification, ...]
-    """Unread notifications, newest first: all of them, or the first MAX_PAGES pages."""
+    """Unread notifications, newest first: all of them, or the first MAX_PAGES pages.
+    Each id once, however they were fetched (made so by :func:`unique`)."""
     stale: int = 0
     """How many of ``items`` below the top were read elsewhere since (unknown which)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", unique(self.items))
 
     @property
     def complete(self) -> bool:
@@ -102,6 +118,7 @@ def merge_prefix(
     in ``stale``) until the next full walk. When that surplus shrinks, unread rows
     appeared below the top that were never listed (a new one that sorts low): walk.
     """
+    prefix = unique(prefix)
     if len(prefix) >= total:
         return Snapshot(total, tuple(prefix))
     if known is None or not prefix:
@@ -193,6 +210,7 @@ def also_marked(
     When that finds fewer than ``extra`` (more marked than were counted unread), or
     none of the rows unread before is in view, the ones read last make up the count.
     """
+    read = unique(read)
     unknown = [n for n in read if n.id not in unread_before and n.id not in seen and n.read_at]
     stamps = [n.read_at for n in read if n.id in unread_before and n.read_at]
     hits: list[Notification] = []
