@@ -6,7 +6,15 @@ import random
 
 import pytest
 
-from traynotify.core.backoff import BACKOFF_CAP, MAX_DELAY, first_delay, next_delay, slept
+from traynotify.core.backoff import (
+    BACKOFF_CAP,
+    MAX_DELAY,
+    NEVER,
+    Backoff,
+    first_delay,
+    next_delay,
+    slept,
+)
 
 
 def test_no_failure_means_the_interval() -> None:
@@ -72,3 +80,59 @@ def test_sleep_is_detected_from_the_two_clocks() -> None:
     assert slept(wall_elapsed=3600, mono_elapsed=10)
     assert not slept(wall_elapsed=10.2, mono_elapsed=10)
     assert not slept(wall_elapsed=-30, mono_elapsed=10)  # clock set back: not a sleep
+
+
+# -- the back-off: no request of any kind before it ends ---------------------------------
+
+
+def test_no_back_off_blocks_nothing() -> None:
+    assert not Backoff().blocks(0.0)
+    assert not Backoff().blocks(-1e12)
+
+
+def test_a_failure_blocks_every_request_until_its_delay_has_run() -> None:
+    backoff = Backoff().failed(1000.0, 60, None, MaxJitter())
+    assert backoff.failures == 1
+    assert backoff.until == 1120.0
+    assert backoff.blocks(1000.0)
+    assert backoff.blocks(1119.9)
+    assert not backoff.blocks(1120.0)
+    assert backoff.server_until == NEVER  # the server asked for nothing
+
+
+def test_failures_in_a_row_grow_the_back_off() -> None:
+    backoff = Backoff().failed(0.0, 60, None, MaxJitter()).failed(120.0, 60, None, MaxJitter())
+    assert (backoff.failures, backoff.until) == (2, 120.0 + 240.0)
+
+
+def test_refresh_now_ends_an_ordinary_back_off_at_once() -> None:
+    backoff = Backoff().failed(1000.0, 60, None, MaxJitter())
+    refreshed = backoff.refreshed(1010.0)
+    assert not refreshed.blocks(1010.0)
+    assert refreshed.failures == 1  # a failure after it still backs off further
+    assert Backoff().refreshed(5.0) == Backoff()  # nothing to shorten
+
+
+def test_refresh_now_never_shortens_the_servers_retry_after() -> None:
+    backoff = Backoff().failed(1000.0, 60, 300.0, MaxJitter())
+    assert (backoff.until, backoff.server_until) == (1300.0, 1300.0)
+    assert backoff.refreshed(1010.0).until == 1300.0
+    short = Backoff().failed(1000.0, 60, 5.0, MaxJitter())  # Retry-After: 5
+    assert short.until == 1120.0  # still the back-off ...
+    assert short.refreshed(1001.0).until == 1005.0  # ... but Refresh now only down to 5 s
+    assert short.refreshed(1010.0).until == 1010.0
+
+
+def test_a_huge_retry_after_is_held_to_the_same_cap() -> None:
+    backoff = Backoff().failed(0.0, 60, 86400.0, MaxJitter())
+    assert backoff.until == backoff.server_until == MAX_DELAY
+
+
+def test_a_sleep_forgets_the_failures_and_runs_down_the_servers_wait() -> None:
+    ordinary = Backoff().failed(0.0, 60, None, MaxJitter()).failed(1.0, 60, None, MaxJitter())
+    assert not ordinary.woke(40.0).blocks(1.0)
+    assert ordinary.woke(40.0).failures == 0
+    asked = Backoff().failed(0.0, 60, 600.0, MaxJitter())
+    assert asked.woke(100.0).until == 500.0
+    assert asked.woke(100.0).blocks(499.0)
+    assert not asked.woke(1000.0).blocks(0.0)

@@ -962,8 +962,13 @@ def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
         h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
 
     mark_all_meanwhile(h, arrival_and_a_late_answer)
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark all as read")
+    sent = len(h.server.requests())
+    assert h.poller.step() >= INTERVAL  # no answer is a failure: the back-off first
+    assert len(h.server.requests()) == sent
+    h.turn()  # then the poll asks what the mark-all did
     assert h.state.notice == "Also marked read: Arrived during mark all"
-    h.turn()
     assert h.server.store.unread_count("alice") == 0
     assert h.state.count == 0
     assert [t.title for t in h.toasts if "Arrived" in t.title] == [

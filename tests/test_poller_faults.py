@@ -13,10 +13,10 @@ from traynotify.core.reconcile import PAGE_SIZE
 from traynotify.core.state import Status
 from traynotify.devserver import ContractServer
 from traynotify.devserver.faults import LIST as LIST_PATH
-from traynotify.devserver.faults import Rows
+from traynotify.devserver.faults import MARK_ALL, MARK_READ, Answer, Rows
 
 from .conftest import ServerClock
-from .test_poller import LIST, Harness, add, mark_all_meanwhile
+from .test_poller import INTERVAL, LIST, Harness, add, mark_all_meanwhile
 
 
 @pytest.fixture
@@ -91,4 +91,114 @@ def test_also_marked_read_names_a_row_listed_twice_once(
     mark_all_meanwhile(h, arrival)
     assert h.state.notice == "Also marked read: Arrived during mark all"
     assert [t.title for t in h.toasts] == ["Also marked read: Arrived during mark all"]
+    assert h.state.status is Status.OK
+
+
+# -- the back-off is the server's, not the poll's ----------------------------------------
+
+
+def sent(h: Harness) -> int:
+    return len(h.server.requests())
+
+
+def test_a_retry_after_on_a_mark_read_holds_every_request_until_it_ends(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(429, {"Retry-After": "300"}), path=MARK_READ)
+    h.poller.mark_read(5003)
+    h.poller.step()
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark “Balance low” read")
+    before = sent(h)
+    h.poller.mark_read(5004)  # a click while the server asked to wait
+    h.poller.refresh()  # and "Refresh now": neither may shorten the server's wait
+    assert h.poller.step() == pytest.approx(300)
+    assert (h.state.count, h.ids) == (2, [5001, 5003])  # shown at once, as always
+    for _ in range(5):
+        h.clock.advance(59)
+        h.poller.refresh()
+        h.poller.step()
+    assert sent(h) == before  # no poll, no walk, no mark-read
+    assert h.server.store.unread_count("alice") == 3
+    h.clock.advance(5)  # 300 s since the 429
+    h.poller.step()
+    assert h.requests("/5004/mark-read") == 1  # the click waited, and goes first
+    assert h.server.store.unread_count("alice") == 2
+    assert [r.path for r in h.server.requests()][before:][:2] == [f"{LIST}/5004/mark-read", LIST]
+    assert (h.state.status, h.state.count, h.ids) == (Status.OK, 2, [5001, 5003])
+
+
+def test_a_429_on_mark_all_holds_the_poll_and_its_follow_up(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(429, {"Retry-After": "200"}), path=MARK_ALL)
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark all as read")
+    before = sent(h)
+    h.clock.advance(150)
+    h.poller.refresh()
+    assert h.poller.step() == pytest.approx(50)
+    assert sent(h) == before  # nor the listing of what the mark-all may have done
+    h.clock.advance(50)
+    h.poller.step()
+    assert sent(h) > before
+    assert (h.state.status, h.state.count) == (Status.OK, 3)
+
+
+def test_refresh_now_shortens_an_ordinary_back_off_and_sends_what_waited(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(503), path=LIST_PATH)  # no Retry-After
+    delay = h.turn()
+    assert delay >= INTERVAL * 1.5
+    assert h.state.stale
+    before = sent(h)
+    h.poller.mark_read(5003)
+    h.clock.advance(10)
+    assert h.poller.step() == pytest.approx(delay - 10)
+    assert sent(h) == before  # the click waits for the back-off
+    assert h.state.count == 2  # but shows at once
+    h.poller.refresh()
+    h.poller.step()
+    assert h.requests("/5003/mark-read") == 1
+    assert h.server.store.unread_count("alice") == 2
+    assert (h.state.status, h.state.stale, h.state.count) == (Status.OK, False, 2)
+
+
+def test_a_success_resets_the_back_off(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(500), path=LIST_PATH, times=3)
+    delays = [h.turn() for _ in range(3)]
+    assert delays[-1] >= 0.75 * 8 * INTERVAL  # three in a row
+    assert h.turn() == pytest.approx(INTERVAL)  # a success
+    h.server.faults.arm(Answer(500), path=LIST_PATH)
+    assert INTERVAL * 1.5 <= h.turn() <= INTERVAL * 2  # the first failure again
+
+
+def test_a_success_of_a_click_resets_the_back_off(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(500), path=LIST_PATH, times=3)
+    for _ in range(3):
+        h.turn()
+    h.poller.mark_read(5003)
+    h.clock.advance(h.poller.step())
+    h.poller.step()  # the click goes first, and is answered
+    h.server.faults.arm(Answer(500), path=LIST_PATH)
+    assert INTERVAL * 1.5 <= h.turn() <= INTERVAL * 2
+
+
+def test_a_sleep_runs_down_the_servers_wait_by_the_time_asleep(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(503, {"Retry-After": "600"}), path=LIST_PATH)
+    assert h.turn() == pytest.approx(600)
+    before = sent(h)
+    h.clock.advance(5)
+    h.clock.wall_time += 100  # the lid was closed for 100 s
+    assert h.poller.step() == pytest.approx(600 - 5 - 100)
+    assert sent(h) == before
+    h.clock.advance(5)
+    h.clock.wall_time += 3600  # and then for an hour
+    h.poller.step()
+    assert sent(h) == before + 1
     assert h.state.status is Status.OK

@@ -1,7 +1,14 @@
-"""When the next request may go: failures, Retry-After and the clocks, as plain numbers."""
+"""When the next request may go: failures, Retry-After and the clocks, as plain numbers.
+
+The back-off is the server's, not the poll's: after a failed request (a 429 or 503
+with or without ``Retry-After``, a 5xx, no answer, an answer not understood) no
+request of any kind goes out until it ends (:class:`Backoff`). "Refresh now" may
+shorten the poller's own part of it, never the part the server asked for.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 BACKOFF_CAP = 900.0
@@ -37,6 +44,45 @@ def next_delay(
         backoff = max(interval, ceiling * rng.uniform(0.75, 1.0))
     wanted = max(backoff, retry_after or 0.0)
     return min(wanted, max(interval, MAX_DELAY))
+
+
+NEVER = float("-inf")
+"""A moment long past: no back-off."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Backoff:
+    """The wait after failed requests, on the monotonic clock."""
+
+    failures: int = 0
+    """Failed requests in a row (a success resets it)."""
+    until: float = NEVER
+    """No request of any kind before this moment."""
+    server_until: float = NEVER
+    """The part the server asked for (``Retry-After``): "Refresh now" keeps it."""
+
+    def blocks(self, now: float) -> bool:
+        """Whether a request must wait."""
+        return now < self.until
+
+    def failed(
+        self, now: float, interval: float, retry_after: float | None, rng: random.Random
+    ) -> Backoff:
+        """One more failure at ``now``; ``retry_after``: what the server asked for."""
+        failures = self.failures + 1
+        delay = next_delay(interval, failures, retry_after, rng)
+        asked = NEVER if retry_after is None else now + min(retry_after, delay)
+        return Backoff(failures, now + delay, asked)
+
+    def refreshed(self, now: float) -> Backoff:
+        """"Refresh now": the poller's own wait ends now, the server's does not."""
+        return dataclasses.replace(self, until=min(self.until, max(now, self.server_until)))
+
+    def woke(self, asleep: float) -> Backoff:
+        """The machine slept ``asleep`` seconds (the monotonic clock stood still): the
+        failures are forgotten, what the server asked for has run that much."""
+        server_until = self.server_until - asleep
+        return Backoff(0, server_until, server_until)
 
 
 def slept(wall_elapsed: float, mono_elapsed: float) -> bool:

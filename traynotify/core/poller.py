@@ -38,7 +38,7 @@ from ..errors import (
     TraynotifyError,
 )
 from ..i18n import _
-from .backoff import WAKE_SLICE, first_delay, next_delay, slept
+from .backoff import WAKE_SLICE, Backoff, first_delay, slept
 from .commands import (
     Command,
     Inbox,
@@ -153,7 +153,8 @@ class Poller:
         self._client_key: str | None = None
         self._rejected_key: str | None = None
         self._key_problem: str | None = None
-        self._failures = 0
+        self._backoff = Backoff()
+        """No request of any kind before it ends (see :mod:`.backoff`)."""
         self._need_full = True
         self._refresh = False
         self._walked_at: float | None = None
@@ -233,30 +234,51 @@ class Poller:
         mono, wall = self._clock.monotonic(), self._clock.wall()
         if slept(wall - self._last_wall, mono - self._last_mono):
             log.info("The clock jumped (sleep or resume?); polling now.")
+            self._backoff = self._backoff.woke((wall - self._last_wall) - (mono - self._last_mono))
             self._next_at = mono
-            self._failures = 0
         self._last_wall, self._last_mono = wall, mono
 
         self._run_work()
         if self._stop.is_set():
             return 0.0
-        if self._clock.monotonic() >= self._next_at:
+        if self._due() <= self._clock.monotonic():
             started = self._clock.monotonic()  # cadence runs start to start
             self._refresh = False
             self._next_at = started + self.config.interval  # kept if the poll fails oddly
             self._next_at = started + self._poll()
             self.polls += 1
             if self._refresh:  # "Refresh now" while the poll was on its way
-                self._next_at = self._clock.monotonic()
+                self._refresh_now()
             self._run_work()  # clicks made while the poll was on its way
         if self._stop.is_set():
             return 0.0
-        return max(0.0, self._next_at - self._clock.monotonic())
+        return max(0.0, self._due() - self._clock.monotonic())
+
+    def _due(self) -> float:
+        """When the next poll may go: its time, and not before the back-off ends."""
+        return max(self._next_at, self._backoff.until)
+
+    def _refresh_now(self) -> None:
+        """Poll at once, unless the server asked to wait (Retry-After)."""
+        self._backoff = self._backoff.refreshed(self._clock.monotonic())
+        self._next_at = self._clock.monotonic()
+
+    def _failed(self, exc: Exception, retry_after: float | None = None) -> float:
+        """A request failed at the server's end: back off; returns the seconds it lasts."""
+        now = self._clock.monotonic()
+        self._backoff = self._backoff.failed(now, self.config.interval, retry_after, self._rng)
+        return self._backoff.until - now
+
+    def _held_back(self) -> bool:
+        """Whether a request must wait for the back-off to end."""
+        return self._backoff.blocks(self._clock.monotonic())
 
     def _run_work(self) -> None:
         """Take commands and send the requests they queued, one at a time."""
         self._drain()
-        while not self._stop.is_set() and (job := self._reads.next()) is not None:
+        while not self._stop.is_set() and not self._held_back():
+            if (job := self._reads.next()) is None:
+                break
             if isinstance(job, ReadOne):
                 self._mark(job.note)
             else:
@@ -272,7 +294,7 @@ class Poller:
         if isinstance(command, Refresh):
             self._need_full = True
             self._refresh = True
-            self._next_at = self._clock.monotonic()
+            self._refresh_now()
         elif isinstance(command, PausePopups):
             self._set(popups_paused=command.paused)
         elif isinstance(command, ShowAutostart):
@@ -333,11 +355,14 @@ class Poller:
             log.info("Notification %s is gone on the server already.", note.id)
         except TraynotifyError as exc:
             self._reads.pending.discard(note.id)
+            if isinstance(exc, RetryableError):
+                self._failed(exc, exc.retry_after)
             message = _("Could not mark “{title}” read: {reason}").format(
                 title=one_line(note.title, 40), reason=one_line(str(exc))
             )
             self._refused(message, exc)
             return
+        self._backoff = Backoff()
         self._reads.pending.discard(note.id)
         if self._known is not None and self._known.stale:
             # It may have been one of the rows read elsewhere that the count no
@@ -372,6 +397,8 @@ class Poller:
             marked = self._call(lambda c: c.mark_all_read(), client)
         except TraynotifyError as exc:
             self._reads.settled(expected)
+            if isinstance(exc, RetryableError):
+                self._failed(exc, exc.retry_after)
             message = _("Could not mark all as read: {reason}").format(reason=one_line(str(exc)))
             self._refused(message, exc)
             if client is not None and isinstance(exc, RetryableError) and known.items:
@@ -379,6 +406,7 @@ class Poller:
                 self._unsettled = MarkAllQuestion.about(known, None)
                 self._settle(client)
             return
+        self._backoff = Backoff()
         self._reads.settled(expected)
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
@@ -396,8 +424,8 @@ class Poller:
         at the next poll: the stamps do not change).
         """
         question = self._unsettled
-        if question is None:
-            return
+        if question is None or self._held_back():
+            return  # asked at the next poll
         read: list[Notification] = []
         try:
             for page in self._pages(client, read=True, limit=READ_PAGES):
@@ -406,6 +434,8 @@ class Poller:
                     break
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
+            if isinstance(exc, RetryableError):
+                self._failed(exc, exc.retry_after)
             return
         self._unsettled = None
         told = answer(question, read, self._seen)
@@ -467,13 +497,12 @@ class Poller:
             self._signed_out(one_line(str(exc)))
             return self.config.interval
         except ApiError as exc:
-            self._failures += 1
             retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
             status = Status.OFFLINE if isinstance(exc, NetworkError) else Status.ERROR
             log.warning("Poll failed (%s); next try in a while.", one_line(str(exc)))
             self._set(status=status, stale=True, problem=one_line(str(exc), 80))
-            return next_delay(self.config.interval, self._failures, retry_after, self._rng)
-        self._failures = 0
+            return self._failed(exc, retry_after)
+        self._backoff = Backoff()
         self._rejected_key = None
         self._absorb(snapshot)
         self._settle(client)
