@@ -836,9 +836,12 @@ def test_a_tray_that_fails_to_draw_loses_no_pop_up(h: Harness) -> None:
     assert h.states[-1].count == 4  # the icon caught up at the next poll
 
 
-def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
-    """Whatever goes wrong inside a poll, the next one waits for the interval
-    instead of following at once (again and again, if the error stays)."""
+def test_an_unexpected_error_in_a_poll_is_a_failure(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever goes wrong inside a poll counts as a failed poll: the tray says it is
+    not up to date and why, the next one waits for the back-off (instead of following
+    at once, again and again, if the error stays), and the traceback is logged once."""
     h.turn()
     real_add = h.poller._seen.add
 
@@ -847,14 +850,20 @@ def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
 
     h.poller._seen.add = broken  # type: ignore[method-assign]
     add(h.server, "Trips the bug")
-    h.clock.advance(h.poller.step())
-    with pytest.raises(RuntimeError):
-        h.poller.step()
+    first = h.turn()
+    assert (h.state.status, h.state.stale) == (Status.ERROR, True)
+    assert h.state.problem == "unexpected error (RuntimeError: a bug); see the log"
+    assert first >= INTERVAL * 1.5
     requests = len(h.server.requests())
     h.poller.step()  # the owner thread's next turn, at once
     assert len(h.server.requests()) == requests
+    assert h.turn() > first  # still broken: the back-off grows
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1
+    assert "a bug" in caplog.text
     h.poller._seen.add = real_add  # type: ignore[method-assign]
-    h.turn()
+    assert h.turn() == pytest.approx(INTERVAL)
+    assert (h.state.status, h.state.stale, h.state.problem) == (Status.OK, False, None)
     assert [t.title for t in h.toasts][-1] == "Trips the bug"
 
 

@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from traynotify.api.client import Client
 from traynotify.core.reconcile import PAGE_SIZE
 from traynotify.core.state import Status
 from traynotify.devserver import ContractServer
@@ -202,3 +204,53 @@ def test_a_sleep_runs_down_the_servers_wait_by_the_time_asleep(h: Harness) -> No
     h.poller.step()
     assert sent(h) == before + 1
     assert h.state.status is Status.OK
+
+
+# -- an unexpected error is a failure ----------------------------------------------------
+
+
+def test_an_unexpected_error_from_the_request_layer_is_a_failed_poll(
+    server: ContractServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request that raises what no one expected (a bug below, an answer that trips
+    one) is a failed poll: counted, shown as not up to date with one line, logged once."""
+    trouble = {"on": False}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if trouble["on"]:
+            raise ValueError("could not convert string to float: '²'")
+        with httpx.Client() as real:
+            return real.send(
+                real.build_request(request.method, request.url, headers=request.headers)
+            )
+
+    harness = Harness(server, tmp_path)
+    harness.poller._client_factory = lambda key: Client(  # the transport is the edge
+        server.url, key, transport=httpx.MockTransport(handler)
+    )
+    try:
+        harness.turn()
+        assert harness.state.status is Status.OK
+        trouble["on"] = True
+        harness.poller.refresh()
+        delays = [harness.turn(), harness.turn()]
+        assert harness.state.status is Status.ERROR
+        assert harness.state.stale
+        assert harness.state.problem is not None
+        assert harness.state.problem.startswith("unexpected error (ValueError")
+        assert delays[0] >= INTERVAL * 1.5
+        assert delays[1] > delays[0]
+        assert len([r for r in caplog.records if r.exc_info]) == 1
+        harness.poller.mark_read(5003)  # a click while it lasts waits, and then fails too
+        harness.turn()
+        assert harness.state.notice is not None
+        assert "unexpected error (ValueError" in harness.state.notice
+        trouble["on"] = False
+        harness.turn()
+        assert (harness.state.status, harness.state.stale, harness.state.count) == (
+            Status.OK,
+            False,
+            3,
+        )
+    finally:
+        harness.poller.stop()

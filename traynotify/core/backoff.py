@@ -75,7 +75,7 @@ class Backoff:
         return Backoff(failures, now + delay, asked)
 
     def refreshed(self, now: float) -> Backoff:
-        """"Refresh now": the poller's own wait ends now, the server's does not."""
+        """The menu's "Refresh now": the poller's own wait ends now, the server's does not."""
         return dataclasses.replace(self, until=min(self.until, max(now, self.server_until)))
 
     def woke(self, asleep: float) -> Backoff:

@@ -155,6 +155,8 @@ class Poller:
         self._key_problem: str | None = None
         self._backoff = Backoff()
         """No request of any kind before it ends (see :mod:`.backoff`)."""
+        self._unexpected: tuple[type[Exception], str] | None = None
+        """The last unexpected error logged with its traceback (until a success)."""
         self._need_full = True
         self._refresh = False
         self._walked_at: float | None = None
@@ -220,9 +222,8 @@ class Poller:
                 delay = self.step()
             except Stopped:
                 break
-            except Exception:  # a bug must not end polling for the session
-                log.exception("Unexpected error in the poller; continuing.")
-                delay = self.config.interval
+            except Exception as exc:  # a bug outside any request: a failure like any other
+                delay = self._broke(exc)
             self._wake.wait(min(delay, WAKE_SLICE))
             self._wake.clear()
 
@@ -264,10 +265,41 @@ class Poller:
         self._next_at = self._clock.monotonic()
 
     def _failed(self, exc: Exception, retry_after: float | None = None) -> float:
-        """A request failed at the server's end: back off; returns the seconds it lasts."""
+        """A request failed (at the server's end, or here by surprise): back off;
+        returns the seconds it lasts."""
+        if not isinstance(exc, TraynotifyError):
+            self._log_unexpected(exc)
         now = self._clock.monotonic()
         self._backoff = self._backoff.failed(now, self.config.interval, retry_after, self._rng)
         return self._backoff.until - now
+
+    def _succeeded(self) -> None:
+        """The server answered and all went well: the back-off is over."""
+        self._backoff = Backoff()
+        self._unexpected = None
+
+    def _log_unexpected(self, exc: Exception) -> None:
+        """The traceback once; the same error again (every poll, say) in one line."""
+        seen = (type(exc), str(exc))
+        if seen == self._unexpected:
+            log.warning("Unexpected error again: %s", self._reason(exc))
+        else:
+            log.error("Unexpected error in the poller: %s", self._reason(exc), exc_info=exc)
+        self._unexpected = seen
+
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        """One line for the user on what went wrong."""
+        if isinstance(exc, TraynotifyError):
+            return one_line(str(exc))
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return _("unexpected error ({error}); see the log").format(error=one_line(error, 60))
+
+    def _broke(self, exc: Exception) -> float:
+        """An unexpected error outside a request: not up to date, and back off."""
+        delay = self._failed(exc)
+        self._set(status=Status.ERROR, stale=True, problem=one_line(self._reason(exc), 80))
+        return delay
 
     def _held_back(self) -> bool:
         """Whether a request must wait for the back-off to end."""
@@ -353,16 +385,18 @@ class Poller:
             self._call(lambda c: c.mark_read(note.id), client)
         except NotFoundError:
             log.info("Notification %s is gone on the server already.", note.id)
-        except TraynotifyError as exc:
+        except Stopped:
+            raise
+        except Exception as exc:
             self._reads.pending.discard(note.id)
-            if isinstance(exc, RetryableError):
-                self._failed(exc, exc.retry_after)
+            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
+                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
             message = _("Could not mark “{title}” read: {reason}").format(
-                title=one_line(note.title, 40), reason=one_line(str(exc))
+                title=one_line(note.title, 40), reason=self._reason(exc)
             )
             self._refused(message, exc)
             return
-        self._backoff = Backoff()
+        self._succeeded()
         self._reads.pending.discard(note.id)
         if self._known is not None and self._known.stale:
             # It may have been one of the rows read elsewhere that the count no
@@ -395,18 +429,20 @@ class Poller:
             self._reads.pending.update(expected)
             self._show()
             marked = self._call(lambda c: c.mark_all_read(), client)
-        except TraynotifyError as exc:
+        except Stopped:
+            raise
+        except Exception as exc:
             self._reads.settled(expected)
-            if isinstance(exc, RetryableError):
-                self._failed(exc, exc.retry_after)
-            message = _("Could not mark all as read: {reason}").format(reason=one_line(str(exc)))
+            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
+                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
+            message = _("Could not mark all as read: {reason}").format(reason=self._reason(exc))
             self._refused(message, exc)
             if client is not None and isinstance(exc, RetryableError) and known.items:
                 # The answer may be what was lost, not the mark-all: the stamps will tell.
                 self._unsettled = MarkAllQuestion.about(known, None)
                 self._settle(client)
             return
-        self._backoff = Backoff()
+        self._succeeded()
         self._reads.settled(expected)
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
@@ -447,7 +483,7 @@ class Poller:
         if not self.state.popups_paused and (loud or told.more > 0):
             self._pop_up(also_marked_toast(loud, told.more))
 
-    def _refused(self, message: str, exc: TraynotifyError) -> None:
+    def _refused(self, message: str, exc: Exception) -> None:
         self._show(notice=message)
         self._pop_up(Toast(_("traynotify"), message))
         if isinstance(exc, AuthenticationError) and self._client is not None:
@@ -492,6 +528,8 @@ class Poller:
             return self.config.interval
         try:
             snapshot = self._fetch(client)
+            self._rejected_key = None
+            self._absorb(snapshot)
         except AuthenticationError as exc:
             self._rejected_key = self._client_key
             self._signed_out(one_line(str(exc)))
@@ -502,9 +540,11 @@ class Poller:
             log.warning("Poll failed (%s); next try in a while.", one_line(str(exc)))
             self._set(status=status, stale=True, problem=one_line(str(exc), 80))
             return self._failed(exc, retry_after)
-        self._backoff = Backoff()
-        self._rejected_key = None
-        self._absorb(snapshot)
+        except Stopped:
+            raise
+        except Exception as exc:  # a bug, or an answer that tripped one: a failed poll
+            return self._broke(exc)
+        self._succeeded()
         self._settle(client)
         return self.config.interval
 
