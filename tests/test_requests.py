@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from traynotify.core.requests import Requests, Stopped
+from traynotify.errors import ApiTimeoutError
 
 
 @pytest.fixture
@@ -105,3 +106,24 @@ def test_requests_never_overlap(requests: Requests) -> None:
     for owner in owners:
         owner.join(10)
     assert most == 1
+
+
+def test_no_answer_by_the_deadline_is_a_timeout_and_the_owner_goes_on(
+    requests: Requests,
+) -> None:
+    hung = threading.Event()
+
+    with pytest.raises(ApiTimeoutError):
+        requests.run(lambda: hung.wait(30), lambda: None, deadline=0.2)
+    # the next one queues behind the hung one: it misses its deadline too, and is
+    # never sent once the owner gave up on it
+    sent: list[str] = []
+    with pytest.raises(ApiTimeoutError):
+        requests.run(lambda: sent.append("late"), lambda: None, deadline=0.2)
+    hung.set()
+    assert requests.run(lambda: "again", lambda: None, deadline=10) == "again"
+    assert sent == []
+
+
+def test_an_answer_within_the_deadline_is_taken(requests: Requests) -> None:
+    assert requests.run(lambda: "in time", lambda: None, deadline=30) == "in time"
