@@ -76,9 +76,21 @@ def test_first_poll_is_spread() -> None:
     assert all(0 <= first_delay(1, rng) <= 0.5 for _ in range(20))
 
 
+def test_the_first_poll_waits_half_the_interval_at_most() -> None:
+    assert first_delay(60, MaxJitter()) == 3.0
+    assert first_delay(4, MaxJitter()) == 2.0
+
+
+def test_a_short_interval_is_kept_without_a_failure() -> None:
+    assert next_delay(0.5, 0, None, MaxJitter()) == 0.5
+
+
 def test_sleep_is_detected_from_the_two_clocks() -> None:
     assert slept(wall_elapsed=3600, mono_elapsed=10)
     assert not slept(wall_elapsed=10.2, mono_elapsed=10)
+    assert not slept(wall_elapsed=40, mono_elapsed=40)  # a long turn, awake
+    assert not slept(wall_elapsed=40, mono_elapsed=10)  # 30 s ahead: not yet a sleep
+    assert slept(wall_elapsed=40.5, mono_elapsed=10)
     assert not slept(wall_elapsed=-30, mono_elapsed=10)  # clock set back: not a sleep
 
 
@@ -135,4 +147,5 @@ def test_a_sleep_forgets_the_failures_and_runs_down_the_servers_wait() -> None:
     asked = Backoff().failed(0.0, 60, 600.0, MaxJitter())
     assert asked.woke(100.0).until == 500.0
     assert asked.woke(100.0).blocks(499.0)
+    assert asked.woke(100.0).refreshed(10.0).until == 500.0  # still the server's
     assert not asked.woke(1000.0).blocks(0.0)

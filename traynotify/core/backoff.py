@@ -39,8 +39,9 @@ def next_delay(
     below the interval and never above ``max(interval, MAX_DELAY)``.
     """
     backoff = interval
-    if failures > 0:
-        ceiling = min(BACKOFF_CAP, interval * 2.0 ** min(failures, 30))
+    if failures > 0:  # pragma: no mutate: >= 0 gives the interval too
+        doublings = min(failures, 30)  # pragma: no mutate: only keeps the power finite
+        ceiling = min(BACKOFF_CAP, interval * 2.0**doublings)
         backoff = max(interval, ceiling * rng.uniform(0.75, 1.0))
     wanted = max(backoff, retry_after or 0.0)
     return min(wanted, max(interval, MAX_DELAY))

@@ -129,7 +129,8 @@ def merge_prefix(
         return None
     last = newest_first(prefix[-1])
     fetched = {n.id for n in prefix}
-    tail = tuple(n for n in known.items if newest_first(n) < last and n.id not in fetched)
+    below = [n for n in known.items if newest_first(n) < last]  # pragma: no mutate (1)
+    tail = tuple(n for n in below if n.id not in fetched)
     beyond = max(0, known.total - (len(known.items) - known.stale))  # past the walk's bound
     surplus = len(prefix) + len(tail) + beyond - total
     if surplus < known.stale:
@@ -137,11 +138,16 @@ def merge_prefix(
     return Snapshot(total, (*prefix, *tail), surplus)
 
 
+# Mutants no test can kill, as they change nothing (``# pragma: no mutate (n)``):
+# (1) ``<=``: adds only prefix[-1] itself, which the next line drops (it was fetched).
+# (2) ``>=``: the floor is a row shown before, and a new row has another id.
+
+
 def full_walk_every(unread: int) -> float:
     """Seconds between full walks of ``unread`` rows: one page's worth of traffic per
     FULL_EVERY at most (10 minutes up to 200 unread, 20 up to 400, ...)."""
-    pages = min(MAX_PAGES, -(-max(0, unread) // PAGE_SIZE))
-    return FULL_EVERY * max(1, pages)
+    pages = min(MAX_PAGES, max(1, -(-unread // PAGE_SIZE)))
+    return FULL_EVERY * pages
 
 
 def reconcile(
@@ -167,8 +173,9 @@ def reconcile(
         # More unread than a walk covers: rows that come into view from below, as
         # others are read, are old. New ones sort above the oldest row shown before.
         shown = [n for n in snapshot.items if n.id in seen]
-        floor = newest_first(shown[-1]) if shown else None
-        new = [n for n in new if floor is None or newest_first(n) > floor]
+        if shown:
+            floor = newest_first(shown[-1])
+            new = [n for n in new if newest_first(n) > floor]  # pragma: no mutate (2)
     toasts = plan_toasts(
         new if not first_run else visible,
         first_run=first_run,
@@ -217,8 +224,7 @@ def also_marked(
     if stamps:
         since = min(stamps) - SAME_MOMENT
         hits = [n for n in unknown if n.read_at is not None and n.read_at >= since]
-    if len(hits) < extra:
-        rest = [n for n in unknown if n not in hits]
-        rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-        hits += rest[: extra - len(hits)]
+    rest = [n for n in unknown if n not in hits]
+    rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+    hits += rest[: max(0, extra - len(hits))]
     return tuple(sorted(hits, key=newest_first, reverse=True))
