@@ -107,7 +107,7 @@ class Answer:
 
     status: int = 503
     headers: Mapping[str, str] = field(default_factory=dict)
-    """Sent as given (Content-Type defaults to JSON; Content-Length is always right)."""
+    """Sent as given, in UTF-8 (Content-Type defaults to JSON; Content-Length is always right)."""
     body: bytes | None = None
     """The body as sent; None: the spec's error JSON with ``error_type`` and ``message``."""
     message: str = "Injected fault."
@@ -280,7 +280,7 @@ def _head(status: int, headers: Mapping[str, str]) -> bytes:
         reason = "Fault"
     lines = [f"HTTP/1.1 {status} {reason}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()  # any header value, as UTF-8
 
 
 def _with_type(headers: Mapping[str, str], length: int | None) -> dict[str, str]:
