@@ -3,6 +3,7 @@ through the real HTTP client, on a fake clock."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from traynotify.core.reconcile import PAGE_SIZE
 from traynotify.core.state import Status
 from traynotify.devserver import ContractServer
 from traynotify.devserver.faults import LIST as LIST_PATH
-from traynotify.devserver.faults import MARK_ALL, MARK_READ, Answer, Rows
+from traynotify.devserver.faults import MARK_ALL, MARK_READ, Answer, Drip, Rows
 
 from .conftest import ServerClock
 from .test_poller import INTERVAL, LIST, Harness, add, mark_all_meanwhile
@@ -253,4 +254,72 @@ def test_an_unexpected_error_from_the_request_layer_is_a_failed_poll(
             3,
         )
     finally:
+        harness.poller.stop()
+
+
+# -- a dripping answer never keeps the tray "fresh" ---------------------------------------
+
+
+def test_a_drip_in_the_middle_of_a_walk_ends_at_the_deadline_and_the_tray_says_so(
+    h: Harness,
+) -> None:
+    for i in range(PAGE_SIZE + 2):
+        add(h.server, f"old {i}", hours=20 + i / 1000)
+    h.turn()
+    assert (h.state.status, h.state.stale) == (Status.OK, False)
+    h.server.faults.arm(Drip(chunk=1, every=0.1, pad_to=5000), path=LIST_PATH, query={"page": "2"})
+    h.poller.refresh()
+    h.poller.step()  # the drip would take minutes; the deadline ends it
+    assert (h.state.status, h.state.stale) == (Status.OFFLINE, True)
+    assert h.state.count == PAGE_SIZE + 5  # the last count, marked stale
+    h.poller.refresh()  # an ordinary back-off: Refresh now may shorten it
+    h.poller.step()
+    assert (h.state.status, h.state.stale, h.state.count) == (Status.OK, False, PAGE_SIZE + 5)
+
+
+def test_a_request_that_hangs_below_every_timeout_still_ends(
+    server: ContractServer, tmp_path: Path
+) -> None:
+    """A request stuck where no socket timeout reaches (a name lookup, a bug below the
+    client): the poller stops waiting past the deadline, says it is not up to date,
+    takes clicks meanwhile, and never sends what queued behind the stuck one late."""
+    stuck = threading.Event()
+    release = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if not stuck.is_set():
+            with httpx.Client() as real:
+                return real.send(
+                    real.build_request(request.method, request.url, headers=request.headers)
+                )
+        release.wait(120)
+        return httpx.Response(503)
+
+    harness = Harness(server, tmp_path)
+    harness.poller._client_factory = lambda key: Client(
+        server.url, key, transport=httpx.MockTransport(handler), deadline=0.5
+    )
+    try:
+        harness.turn()
+        stuck.set()
+        harness.clock.advance(harness.poller.step())
+        worker = threading.Thread(target=harness.poller.step)
+        worker.start()  # the poll hangs
+        harness.poller.mark_read(5003)  # a click meanwhile shows at once
+        worker.join(30)
+        assert not worker.is_alive(), "the poller hung"
+        assert (harness.state.status, harness.state.stale) == (Status.OFFLINE, True)
+        assert harness.state.count == 2
+        assert any(s.count == 2 and not s.stale for s in harness.states)  # before it ended
+        release.set()
+        stuck.clear()
+        harness.turn()  # the back-off ends: the click goes, then the poll
+        assert (harness.state.status, harness.state.stale, harness.state.count) == (
+            Status.OK,
+            False,
+            2,
+        )
+        assert server.store.unread_count("alice") == 2
+    finally:
+        release.set()
         harness.poller.stop()

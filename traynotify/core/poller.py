@@ -62,7 +62,7 @@ from .reconcile import (
     probe_changed,
     reconcile,
 )
-from .requests import Requests, Stopped
+from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
 from .toasts import Toast, also_marked_toast
@@ -374,7 +374,7 @@ class Poller:
 
     def _call(self, request: Callable[[Client], T], client: Client) -> T:
         """Run one request on the helper thread; take commands while it runs."""
-        return self._requests.run(lambda: request(client), self._drain)
+        return self._requests.run(lambda: request(client), self._drain, client.deadline + BACKSTOP)
 
     # -- reads asked for by the user ------------------------------------------------
     def _mark(self, note: Notification) -> None:

@@ -27,6 +27,9 @@ from .backoff import WAKE_SLICE
 
 T = TypeVar("T")
 
+BACKSTOP = 5.0
+"""Seconds the owner waits for an answer beyond the HTTP client's own deadline."""
+
 
 class Stopped(Exception):
     """Quit while a request was in flight: abandon it."""
