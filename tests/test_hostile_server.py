@@ -26,7 +26,7 @@ from traynotify.api import client as client_module
 from traynotify.api import models
 from traynotify.api.client import MAX_BODY, MAX_RETRY_AFTER, Client, parse_retry_after
 from traynotify.api.models import MAX_ID, parse_page, to_json
-from traynotify.cli.main import main
+from traynotify.cli import main
 from traynotify.core.badge import tooltip
 from traynotify.core.menu import build_menu
 from traynotify.core.reconcile import MAX_PAGES
@@ -160,17 +160,22 @@ def test_a_dripping_answer_makes_the_tray_stale_within_the_deadline(
 def test_a_huge_answer_is_cut_off_with_memory_bounded(
     server: ContractServer, client: Client, declare_length: bool
 ) -> None:
-    server.faults.arm(Huge(size=64 * 1024 * 1024, declare_length=declare_length), path=LIST)
+    server.faults.arm(Huge(size=64 * 1024 * 1024, declare_length=declare_length), times=3)
+    kept: list[BaseException] = []  # as a caller may (a Future's result, until a collection)
     tracemalloc.start()
     try:
-        with pytest.raises(errors.UnexpectedResponseError, match="larger than 8 MB") as info:
-            client.list(unread=True)
-        _, peak = tracemalloc.get_traced_memory()
+        for call in (lambda: client.list(unread=True), client.unread_count, client.mark_all_read):
+            with pytest.raises(errors.UnexpectedResponseError, match="larger than 8 MB") as info:
+                call()
+            kept.append(info.value)
+        held, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 3 * MAX_BODY  # the 64 MiB answer was never held
-    assert "\n" not in str(info.value)
+    assert peak < 3 * MAX_BODY  # no 64 MiB answer was ever held
+    assert held < MAX_BODY // 4  # and the errors keep none of what was read
+    assert all("\n" not in str(e) for e in kept)
     assert client.unread_count() == 3
+    assert server.store.unread_count("alice") == 3  # the cut-off mark all changed nothing
 
 
 def test_the_cap_is_far_above_a_full_page(server: ContractServer, client: Client) -> None:
@@ -200,6 +205,7 @@ def http_date(moment: datetime) -> str:
         ("\t120", 120.0),
         ("0", 0.0),
         ("007", 7.0),
+        ("0" * 5000 + "30", 30.0),  # many digits, a small number
         ("²", None),  # isdigit() says yes; it is no ASCII digit
         ("１２", None),  # full-width
         ("١٢", None),  # Arabic-Indic
@@ -480,6 +486,36 @@ def test_a_wrong_urls_404_keeps_nothing_of_what_answered(
         client.unread_count()
     assert "evil" not in str(info.value)
     assert info.value.server_message is None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("text/html; charset=utf-8", "(text/html)"),
+        ("Text/HTML", "(text/html)"),
+        (EVIL, "(an unknown content type)"),
+        ("text/html " + EVIL, "(an unknown content type)"),
+    ],
+)
+def test_a_content_type_is_named_only_when_it_is_one(
+    server: ContractServer, client: Client, content_type: str, named: str
+) -> None:
+    server.faults.arm(Answer(200, {"Content-Type": content_type}, body=b"<html>sign in</html>"))
+    with pytest.raises(errors.UnexpectedResponseError) as info:
+        client.unread_count()
+    assert named in str(info.value)
+    assert "evil" not in str(info.value)
+
+
+def test_no_content_type_is_said_so() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>")  # the fault front always sends one
+
+    with (
+        Client("https://api.example.test", "k", transport=httpx.MockTransport(handler)) as c,
+        pytest.raises(errors.UnexpectedResponseError, match=r"not JSON \(no content type\)"),
+    ):
+        c.unread_count()
 
 
 def test_the_server_message_goes_to_the_log(

@@ -105,7 +105,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     text = value.strip(" \t")
     if text and all("0" <= ch <= "9" for ch in text):
         # int() of thousands of digits is slow (and refused past 4300): cap by length
-        return MAX_RETRY_AFTER if len(text) > 9 else min(float(int(text)), MAX_RETRY_AFTER)
+        digits = text.lstrip("0") or "0"
+        return MAX_RETRY_AFTER if len(digits) > 9 else min(float(int(digits)), MAX_RETRY_AFTER)
     if not _HTTP_DATE.fullmatch(text):
         return None
     try:
@@ -205,6 +206,19 @@ def _error_for(status: int, etype: str | None, retry_after: float | None, url: s
         ).format(status=status),
         status=status,
     )
+
+
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,40}/[A-Za-z0-9][\w.+-]{0,60}", re.ASCII)
+
+
+def _media_type(response: httpx.Response) -> str:
+    """The answer's media type, to name it; anything else the header says is not repeated
+    (it is the server's text, and the message is the app's)."""
+    given = response.headers.get("Content-Type")
+    if given is None:
+        return _("no content type")
+    kind = given.split(";")[0].strip()
+    return kind.lower() if _MEDIA_TYPE.fullmatch(kind) else _("an unknown content type")
 
 
 def _bypass_proxies(base_url: httpx.URL) -> dict[str, httpx.BaseTransport | None]:
@@ -516,10 +530,9 @@ class Client:
         try:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise UnexpectedResponseError(
                 _("The server's answer was not JSON ({kind}); check the API URL or proxy.").format(
-                    kind=one_line(kind, 60)
+                    kind=_media_type(response)
                 ),
                 status=response.status_code,
             ) from exc
@@ -529,14 +542,17 @@ class Client:
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared[:20]) > self.max_body:
             raise self._too_big(response)
-        pieces: list[bytes] = []
-        size = 0
+        # One buffer, grown in place: past a few pages it lives in its own mapping, which
+        # goes back to the system when it is dropped (a heap of small pieces would not).
+        body = bytearray()
         for piece in response.iter_bytes():
-            size += len(piece)
-            if size > self.max_body:
+            if len(body) + len(piece) > self.max_body:
+                # Free it now: the error's traceback keeps this frame, and callers may
+                # keep the error in a reference cycle (a Future) until a full collection.
+                body.clear()
                 raise self._too_big(response)
-            pieces.append(piece)
-        return b"".join(pieces)
+            body += piece
+        return bytes(body)
 
     def _too_big(self, response: httpx.Response) -> UnexpectedResponseError:
         return UnexpectedResponseError(
