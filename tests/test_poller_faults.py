@@ -130,6 +130,27 @@ def test_a_retry_after_on_a_mark_read_holds_every_request_until_it_ends(h: Harne
     assert (h.state.status, h.state.count, h.ids) == (Status.OK, 2, [5001, 5003])
 
 
+def test_a_mark_all_made_during_a_back_off_shows_at_once_and_goes_when_it_ends(
+    h: Harness,
+) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(503, {"Retry-After": "240"}), path=LIST_PATH)
+    assert h.turn() == pytest.approx(240)
+    before = sent(h)
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert (h.state.count, h.ids) == (0, [])  # the menu empties at once
+    h.clock.advance(200)
+    h.poller.step()
+    assert sent(h) == before  # its walk and the mark-all wait for the server
+    assert h.server.store.unread_count("alice") == 3
+    h.clock.advance(40)
+    h.poller.step()
+    assert h.requests("/mark-all-read") == 1
+    assert h.server.store.unread_count("alice") == 0
+    assert (h.state.status, h.state.stale, h.state.count) == (Status.OK, False, 0)
+
+
 def test_a_429_on_mark_all_holds_the_poll_and_its_follow_up(
     h: Harness, server_clock: ServerClock
 ) -> None:
