@@ -234,7 +234,9 @@ class Poller:
         """
         mono, wall = self._clock.monotonic(), self._clock.wall()
         if slept(wall - self._last_wall, mono - self._last_mono):
-            log.info("The clock jumped (sleep or resume?); polling now.")
+            log.info(
+                "The clock jumped (sleep or resume?); polling now, or once the server's wait ends."
+            )
             self._backoff = self._backoff.woke((wall - self._last_wall) - (mono - self._last_mono))
             self._next_at = mono
         self._last_wall, self._last_mono = wall, mono
@@ -296,7 +298,7 @@ class Poller:
         return _("unexpected error ({error}); see the log").format(error=one_line(error, 60))
 
     def _broke(self, exc: Exception) -> float:
-        """An unexpected error outside a request: not up to date, and back off."""
+        """An unexpected error in a poll or a turn: not up to date, and back off."""
         delay = self._failed(exc)
         self._set(status=Status.ERROR, stale=True, problem=one_line(self._reason(exc), 80))
         return delay
