@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -232,6 +233,22 @@ def http_date(moment: datetime) -> str:
 )
 def test_retry_after_table(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, NOW.timestamp()) == seconds
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="no time.tzset on Windows")
+def test_a_retry_after_date_never_depends_on_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        for value in (
+            "Fri May 22 08:01:30 2026",
+            "Fri, 22 May 2026 08:01:30 GMT",
+            "Friday, 22-May-26 08:01:30 GMT",
+        ):
+            assert parse_retry_after(value, NOW.timestamp()) == 90.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize(
@@ -645,3 +662,64 @@ def test_mock_transport_clients_still_read_bodies_whole() -> None:
         pytest.raises(errors.UnexpectedResponseError, match="larger than"),
     ):
         c.unread_count()
+
+
+def gzipped_zeros(size: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(1024 * 1024)
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    return b"".join(parts) + packer.flush()
+
+
+def test_a_compressed_answer_is_inflated_no_further_than_the_cap(
+    server: ContractServer, client: Client
+) -> None:
+    bomb = gzipped_zeros(512 * 1024 * 1024)  # half a GB of zeros in about half a MB
+    assert len(bomb) < MAX_BODY // 8
+    server.faults.arm(Answer(200, {"Content-Encoding": "gzip"}, body=bomb), path=COUNT)
+    tracemalloc.start()
+    try:
+        with pytest.raises(errors.UnexpectedResponseError, match="larger than 8 MB"):
+            client.unread_count()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * MAX_BODY
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_answer_is_read(server: ContractServer, client: Client, encoding: str) -> None:
+    wbits = zlib.MAX_WBITS | 16 if encoding == "gzip" else zlib.MAX_WBITS
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    body = packer.compress(b'{"count": 12}') + packer.flush()
+    server.faults.arm(Answer(200, {"Content-Encoding": encoding}, body=body), path=COUNT)
+    assert client.unread_count() == 12
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        ("gzip", b"not gzip at all"),
+        ("gzip", zlib.compress(b'{"count": 1}')[:-4] + b""),  # cut short
+        ("br", b"\x0b\x02\x80{}\x03"),  # not asked for
+    ],
+)
+def test_an_answer_that_cannot_be_decoded_is_one_typed_error(
+    server: ContractServer, client: Client, encoding: str, body: bytes
+) -> None:
+    server.faults.arm(Answer(200, {"Content-Encoding": encoding}, body=body), path=COUNT)
+    with pytest.raises(errors.UnexpectedResponseError, match="could not be decoded"):
+        client.unread_count()
+    assert client.unread_count() == 3
+
+
+def test_only_gzip_is_asked_for(server: ContractServer, client: Client) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Accept-Encoding"])
+        return httpx.Response(200, json={"count": 1})
+
+    with Client("https://api.example.test", "k", transport=httpx.MockTransport(handler)) as c:
+        c.unread_count()
+    assert seen == ["gzip"]

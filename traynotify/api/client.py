@@ -27,7 +27,9 @@ import logging
 import re
 import ssl
 import time
+import zlib
 from collections.abc import Callable, Iterator
+from datetime import timezone
 from types import TracebackType
 from typing import Any
 
@@ -113,6 +115,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:  # asctime names no zone: an HTTP-date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
     return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
 
 
@@ -136,7 +140,7 @@ def _error_detail(response: httpx.Response) -> tuple[str | None, str | None]:
     if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
         return None, None
     err = data["error"]
-    etype = err.get("type") if isinstance(err.get("type"), str) else None
+    etype = one_line(err["type"], 60) if isinstance(err.get("type"), str) else None
     message = err.get("message") if isinstance(err.get("message"), str) else None
     return etype, message
 
@@ -379,6 +383,8 @@ class Client:
                 "Authorization": f"Bearer {api_key}",
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
+                # Only what _body can decode in bounded steps (no brotli or zstd).
+                "Accept-Encoding": "gzip",
             },
             timeout=timeout,
             transport=transport,
@@ -538,21 +544,59 @@ class Client:
             ) from exc
 
     def _body(self, response: httpx.Response) -> bytes:
-        """The answer's body, read a piece at a time, at most ``max_body`` bytes."""
+        """The answer's body, read a piece at a time, at most ``max_body`` bytes.
+
+        A gzip body is inflated here, in steps that never pass the cap: one small piece
+        of a compressed answer can hold a thousand times its size."""
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared[:20]) > self.max_body:
             raise self._too_big(response)
+        if response.is_stream_consumed:  # a transport that hands over a read answer
+            if len(response.content) > self.max_body:
+                raise self._too_big(response)
+            return response.content
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise self._undecodable()
+        inflate = None
+        if encoding not in ("", "identity"):
+            # gzip, or deflate in its zlib wrapping (what RFC 9110 calls deflate)
+            inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)
         # One buffer, grown in place: past a few pages it lives in its own mapping, which
         # goes back to the system when it is dropped (a heap of small pieces would not).
         body = bytearray()
-        for piece in response.iter_bytes():
-            if len(body) + len(piece) > self.max_body:
-                # Free it now: the error's traceback keeps this frame, and callers may
-                # keep the error in a reference cycle (a Future) until a full collection.
-                body.clear()
-                raise self._too_big(response)
-            body += piece
+        try:
+            for raw in response.iter_raw():
+                data = raw
+                while data:
+                    if inflate is None:
+                        piece, data = data, b""
+                    else:
+                        piece = inflate.decompress(data, self.max_body - len(body) + 1)
+                        data = inflate.unconsumed_tail
+                    if len(body) + len(piece) > self.max_body:
+                        # Free it now: the error's traceback keeps this frame, and callers
+                        # may keep the error in a cycle (a Future) until a full collection.
+                        body.clear()
+                        raise self._too_big(response)
+                    body += piece
+            if inflate is not None and body:
+                body += inflate.flush()
+                if not inflate.eof:  # cut short
+                    body.clear()
+                    raise self._undecodable()
+                if len(body) > self.max_body:
+                    body.clear()
+                    raise self._too_big(response)
+        except zlib.error:
+            body.clear()
+            raise self._undecodable() from None
         return bytes(body)
+
+    def _undecodable(self) -> UnexpectedResponseError:
+        return UnexpectedResponseError(
+            _("The server's answer could not be decoded; check the API URL or proxy.")
+        )
 
     def _too_big(self, response: httpx.Response) -> UnexpectedResponseError:
         return UnexpectedResponseError(
