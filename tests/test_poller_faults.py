@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from traynotify.api.client import Client
-from traynotify.core.reconcile import PAGE_SIZE
+from traynotify.core.markall import READ_PAGES
+from traynotify.core.reconcile import MAX_PAGES, PAGE_SIZE
 from traynotify.core.state import Status
 from traynotify.devserver import ContractServer
 from traynotify.devserver.faults import LIST as LIST_PATH
@@ -344,3 +345,71 @@ def test_a_request_that_hangs_below_every_timeout_still_ends(
     finally:
         release.set()
         harness.poller.stop()
+
+
+# -- the walks' bounds -------------------------------------------------------------------
+
+
+def list_pages(h: Harness, since: int, **query: str) -> list[int]:
+    """The page numbers of the list requests after the first ``since`` requests."""
+    return [
+        int(r.query["page"][0])
+        for r in h.server.requests()[since:]
+        if r.path == LIST
+        and r.query.get("page_size") == [str(PAGE_SIZE)]
+        and all(r.query.get(k) == [v] for k, v in query.items())
+    ]
+
+
+def test_a_walk_covers_exactly_its_page_bound_and_what_is_new_beyond_it_is_still_told(
+    h: Harness,
+) -> None:
+    """Over 10,000 unread: the walk asks for pages 1 to MAX_PAGES, no more, on the first
+    run too; a never-shown row dated above the oldest one shown is new all the same."""
+    unread = MAX_PAGES * PAGE_SIZE + 47
+    for i in range(unread - 3):
+        add(h.server, f"old {i}", hours=-(i + 1) / 100)  # all older than the seed's rows
+    h.turn()
+    assert list_pages(h, 0, unread="true") == list(range(1, MAX_PAGES + 1))
+    assert [t.title for t in h.toasts] == [f"You have {unread} unread notifications"]
+    assert h.state.count == unread
+    h.toasts.clear()
+    deep = add(h.server, "Dated back, new", hours=-5)  # far down, yet above the bound
+    before = len(h.server.requests())
+    h.poller.refresh()
+    h.poller.step()
+    assert list_pages(h, before, unread="true") == list(range(1, MAX_PAGES + 1))
+    assert [t.title for t in h.toasts] == ["Dated back, new"]
+    assert h.state.count == unread + 1
+    assert deep not in h.ids[:10]
+
+
+def test_a_walk_ends_at_the_last_page(h: Harness) -> None:
+    for i in range(PAGE_SIZE):
+        add(h.server, f"old {i}", hours=-(i + 1) / 100)
+    h.turn()
+    assert list_pages(h, 0, unread="true") == [1, 2]  # 203 unread: two pages
+
+
+def test_the_read_row_lookup_after_a_mark_all_covers_exactly_its_own_bound(
+    h: Harness, server_clock: ServerClock
+) -> None:
+    """Behind the one unread row (old), more read rows than the lookup's bound: it
+    looks at READ_PAGES pages of them, no more, and still names what it flipped."""
+    for done in (5003, 5004):
+        h.server.store.mark_read("alice", done)
+    for i in range(READ_PAGES * PAGE_SIZE + 30):
+        h.server.store.mark_read("alice", add(h.server, f"Read long ago {i}", hours=10 + i / 1000))
+    server_clock.advance(60)
+    h.turn()
+    assert h.ids == [5001]
+    h.toasts.clear()
+    before = len(h.server.requests())
+
+    def arrival() -> None:
+        server_clock.advance(5)
+        add(h.server, "Arrived during mark all")
+
+    mark_all_meanwhile(h, arrival)
+    assert list_pages(h, before, read="true") == list(range(1, READ_PAGES + 1))
+    assert h.state.notice == "Also marked read: Arrived during mark all"
