@@ -61,3 +61,14 @@ def test_more_marked_than_could_be_listed_is_counted() -> None:
     question = MarkAllQuestion.about(Snapshot(1, (n(1, 30),)), 4)
     told = answer(question, [n(9, 50, read=0), n(1, 30, read=0)], seen={1})
     assert told == AlsoMarked((n(9, 50, read=0),), 2)
+
+
+def test_the_oldest_row_of_a_longer_page_decides_whether_the_floor_was_reached() -> None:
+    question = MarkAllQuestion.about(Snapshot(2, (n(1, 30), n(2, 20))), 2)
+    assert question.reached([n(9, 50), n(8, 40), n(7, 5)])
+    assert not question.reached([n(9, 50), n(8, 40), n(7, 25)])
+
+
+def test_one_more_marked_that_cannot_be_named_is_still_told() -> None:
+    question = MarkAllQuestion.about(Snapshot(1, (n(1, 30),)), 2)
+    assert answer(question, [n(1, 30, read=0)], seen={1}) == AlsoMarked((), 1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the core's pure decisions (mutmut: .venv/bin/pip install mutmut).
-#   tools/mutation.sh                      core/reconcile.py and core/backoff.py
+#   tools/mutation.sh                      core/reconcile.py, core/backoff.py, core/markall.py
 #   tools/mutation.sh FILE.py... -- TESTS  other modules, against other test files
 # Runs in a scratch copy of the tree (nothing is left in it) and prints the mutants
 # that survived, then the score; fails unless every mutant was killed. A survivor is
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-$PWD/.venv/bin/python}
-modules=(traynotify/core/reconcile.py traynotify/core/backoff.py)
+modules=(traynotify/core/reconcile.py traynotify/core/backoff.py traynotify/core/markall.py)
 tests=(tests/test_reconcile.py tests/test_backoff.py tests/test_markall.py)
 if [ $# -gt 0 ]; then
   modules=() tests=()
