@@ -413,3 +413,23 @@ def test_the_read_row_lookup_after_a_mark_all_covers_exactly_its_own_bound(
     mark_all_meanwhile(h, arrival)
     assert list_pages(h, before, read="true") == list(range(1, READ_PAGES + 1))
     assert h.state.notice == "Also marked read: Arrived during mark all"
+
+
+def test_a_page_whose_rows_are_all_malformed_does_not_end_the_walk(h: Harness) -> None:
+    """The first page of the walk is all malformed rows: the walk goes on to page 2, once,
+    and its rows are listed and told; the bad rows count in the badge only."""
+    for i in range(PAGE_SIZE):
+        add(h.server, f"old {i}", hours=20 + i / 1000)  # newer than the seed's rows
+    bad_page = Rows(set_fields={i: {"link": 5} for i in range(PAGE_SIZE)})
+    h.server.faults.arm(bad_page, path=LIST_PATH, query={"page": "1"}, times=None)
+    h.turn()
+    assert list_pages(h, 0, unread="true") == [1, 2]
+    assert (h.state.count, h.ids) == (PAGE_SIZE + 3, [5001, 5003, 5004])
+    assert [t.title for t in h.toasts] == ["You have 203 unread notifications"]
+
+
+def test_one_malformed_row_does_not_make_every_walk_twice_as_long(h: Harness) -> None:
+    h.server.faults.arm(Rows.corrupt(1, "link", 5), path=LIST_PATH, times=None)
+    h.turn()
+    assert list_pages(h, 0, unread="true") == [1]
+    assert (h.state.status, h.state.count, h.ids) == (Status.OK, 3, [5001, 5004])

@@ -587,12 +587,13 @@ class Poller:
     def _walk_pages(self, client: Client) -> Snapshot:
         for _attempt in range(2):
             rows: list[Notification] = []
-            total = 0
+            total = skipped = 0
             for page in self._pages(client, read=False, limit=MAX_PAGES):
                 total = page.total
                 rows.extend(page.items)
+                skipped += len(page.skipped)  # malformed rows: sent, not lost to a shift
             walked = Snapshot(total, tuple(rows))  # each id once, the later page's copy
-            if len(walked.items) >= min(total, MAX_PAGES * PAGE_SIZE):
+            if len(walked.items) + skipped >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
         self._walked_at = self._clock.monotonic()
         self.walks += 1
@@ -604,7 +605,7 @@ class Poller:
         for number in range(1, limit + 1):
             page = self._call(_page(number, read=read), client)
             yield page
-            if not page.items or number * PAGE_SIZE >= page.total:
+            if not page.rows or number * PAGE_SIZE >= page.total:  # malformed rows count
                 return
 
     def _absorb(self, snapshot: Snapshot) -> None:
