@@ -435,6 +435,19 @@ def test_list_all_shows_a_row_that_moved_between_pages_once(
     assert [n["id"] for n in json.loads(out)["items"]] == [5001, 5004]
 
 
+def test_list_all_shows_the_later_copy_of_a_row_read_between_pages(
+    server: ContractServer, env: dict[str, str]
+) -> None:
+    """Page 2 holds 5001 again, read by now: as in the tray, the later copy wins."""
+    read = {"id": 5001, "read_at": "2026-01-02T09:00:00Z"}
+    server.faults.arm(Rows(set_fields={0: read}), path=LIST, query={"page": "2"})
+    code, out, _ = run(["list", "--all", "--page-size", "1", "--json"], env)
+    assert code == 0
+    items = json.loads(out)["items"]
+    assert [n["id"] for n in items].count(5001) == 1
+    assert [n["read_at"] for n in items if n["id"] == 5001] == [read["read_at"]]
+
+
 # -- 7. pages bigger than asked, and list --all's bound ------------------------------
 
 

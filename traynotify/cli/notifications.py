@@ -141,18 +141,18 @@ def cmd_list(ctx: Context) -> int:
 
 
 def _every_page(ctx: Context, client: Client, page_size: int) -> list[Notification]:
-    """Every page up to the tray's own bound, each id once (the first copy seen)."""
-    from ..core.reconcile import MAX_PAGES
+    """Every page up to the tray's own bound, each id once (the later copy, as the tray)."""
+    from ..core.reconcile import MAX_PAGES, unique
 
     args = ctx.args
-    found: dict[int, Notification] = {}
+    rows: list[Notification] = []
     read_pages, total = 0, 0
     for page in client.pages(
         max_pages=MAX_PAGES, unread=args.unread, read=args.read, type=args.type, page_size=page_size
     ):
         read_pages, total = read_pages + 1, page.total
-        for note in page.items:
-            found.setdefault(note.id, note)
+        rows.extend(page.items)
+    found = unique(rows)
     if read_pages >= MAX_PAGES and total > MAX_PAGES * page_size:
         ctx.warn(
             _(
@@ -160,7 +160,7 @@ def _every_page(ctx: Context, client: Client, page_size: int) -> list[Notificati
                 "traynotify lists no further, as the tray does."
             ).format(pages=MAX_PAGES, shown=len(found), total=total)
         )
-    return list(found.values())
+    return list(found)
 
 
 def _marked(n: int) -> str:
