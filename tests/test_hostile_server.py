@@ -179,6 +179,42 @@ def test_a_huge_answer_is_cut_off_with_memory_bounded(
     assert server.store.unread_count("alice") == 3  # the cut-off mark all changed nothing
 
 
+@pytest.mark.parametrize("value", [b"{}", b"[]", b'"ab"', b"1000"])
+@pytest.mark.parametrize("status", [200, 503])
+def test_an_answer_under_the_cap_made_of_millions_of_tiny_values_is_refused(
+    server: ContractServer, client: Client, value: bytes, status: int
+) -> None:
+    """Eight MiB of ``{},{},...`` would parse into some 230 MB of objects: refused
+    before parsing, as an answer not understood; an error's body is just not read."""
+    filler = (value + b",") * ((MAX_BODY - 100) // (len(value) + 1))
+    body = b'{"count": 1, "items": [' + filler + value + b"]}"
+    assert len(body) < MAX_BODY
+    server.faults.arm(Answer(status, body=body))
+    tracemalloc.start()
+    try:
+        with pytest.raises(errors.ApiError) as info:
+            client.unread_count()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_BODY
+    if status == 200:
+        assert isinstance(info.value, errors.UnexpectedResponseError)
+        assert "not understood" in str(info.value)
+    else:
+        assert isinstance(info.value, errors.ServerError)
+    assert client.unread_count() == 3
+
+
+def test_an_answer_with_many_commas_in_its_text_is_read(
+    server: ContractServer, client: Client
+) -> None:
+    for n in range(200):
+        server.store.add("alice", "system.payment.received", f"row {n}", ",:[{" * 500)
+    page = client.list(unread=True, page_size=200)
+    assert len(page.items) == 200
+
+
 def test_the_cap_is_far_above_a_full_page(server: ContractServer, client: Client) -> None:
     long = "長" * 300  # three bytes each in UTF-8, six escaped in JSON
     for n in range(200):

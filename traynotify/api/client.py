@@ -10,7 +10,8 @@ Every request is bounded, whatever the server does:
   answer drips in a byte at a time; past it, it is an :class:`ApiTimeoutError`.
 - **a size cap**: a body over :data:`MAX_BODY` (8 MiB; a full page of 200 rows is
   well under 1 MiB) is cut off, read no further, and is an
-  :class:`UnexpectedResponseError`. Bodies are read as a stream, so memory stays bounded.
+  :class:`UnexpectedResponseError`. Bodies are read as a stream, so memory stays bounded;
+  one under the cap that holds over :data:`MAX_VALUES` JSON values is refused unparsed.
 - **Retry-After** (:func:`parse_retry_after`) as RFC 9110 says, capped; anything
   else is ignored (logged once) and the caller's own back-off applies.
 - **the server's words stay the server's**: an error's message is the app's own
@@ -77,6 +78,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEADLINE_FACTOR = 2.0
 #: The largest answer body read, in bytes (after any content decoding).
 MAX_BODY = 8 * 1024 * 1024
+#: The most JSON values an answer may hold (a full page of 200 rows holds about 3,000):
+#: a body under the cap of ``{},{},...`` would parse into some 30 times its size.
+MAX_VALUES = 100_000
 USER_AGENT = f"traynotify/{__version__}"
 #: Longest Retry-After we honour; a larger value is capped, not trusted blindly.
 MAX_RETRY_AFTER = 6 * 3600.0
@@ -93,6 +97,32 @@ _HTTP_DATE = re.compile(
     re.ASCII,
 )
 _odd_retry_after: set[str] = set()
+_MARKS = (b",", b":", b"[", b"{")
+
+
+def _too_many_values(body: bytes) -> bool:
+    """Whether ``body`` holds more than :data:`MAX_VALUES` JSON values: each but the
+    first follows a ``,``, ``:``, ``[`` or ``{``, or is a string (two ``"``); what is
+    inside strings does not count (a title may hold commas)."""
+    if sum(body.count(ch) for ch in _MARKS) <= MAX_VALUES:
+        return False
+    if body.count(b'"') > 2 * MAX_VALUES:
+        return True
+    marks, inside = 0, False
+    for part in body.split(b'"'):  # few quotes: few parts
+        if not inside:
+            marks += sum(part.count(ch) for ch in _MARKS)
+        elif (len(part) - len(part.rstrip(b"\\"))) % 2:
+            continue  # the quote after it is escaped: the string goes on
+        inside = not inside
+    return marks > MAX_VALUES
+
+
+def _loads(body: bytes) -> Any:
+    """The JSON of an answer's body; ValueError when it is not JSON, or holds too much."""
+    if _too_many_values(body):
+        raise ValueError(f"more than {MAX_VALUES} values")
+    return json.loads(body)
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -134,8 +164,8 @@ def _retry_after(response: httpx.Response, now: float) -> float | None:
 def _error_detail(response: httpx.Response) -> tuple[str | None, str | None]:
     """The documented ``error.type`` and ``error.message``, if the body has them."""
     try:
-        data = response.json()
-    except (ValueError, UnicodeDecodeError):
+        data = _loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, None
     if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
         return None, None
@@ -535,6 +565,13 @@ class Client:
                 self._wall_clock(),
                 api_url=self.api_url,
                 one_notification=one_notification,
+            )
+        if _too_many_values(body):
+            raise UnexpectedResponseError(
+                _("The server's answer was not understood: {detail}.").format(
+                    detail=f"it holds more than {MAX_VALUES} values"
+                ),
+                status=response.status_code,
             )
         try:
             return json.loads(body)
