@@ -131,6 +131,27 @@ def test_a_retry_after_on_a_mark_read_holds_every_request_until_it_ends(h: Harne
     assert (h.state.status, h.state.count, h.ids) == (Status.OK, 2, [5001, 5003])
 
 
+def test_a_click_made_while_the_probe_meets_a_429_waits_for_its_retry_after(h: Harness) -> None:
+    h.turn()
+    h.clock.advance(INTERVAL)
+    held = h.server.hold(LIST, page_size="1")
+    worker = h.step_to(held)
+    h.server.faults.arm(Answer(429, {"Retry-After": "300"}), path=LIST_PATH)
+    h.poller.mark_read(5003)  # while the probe is on its way
+    held.release()
+    h.finish(worker)
+    assert (h.state.stale, h.state.count, h.ids) == (True, 2, [5001, 5004])
+    for _ in range(4):
+        h.clock.advance(INTERVAL)
+        h.poller.refresh()
+        h.poller.step()
+    assert h.requests(MARK_READ) == 0
+    h.clock.advance(300 - 4 * INTERVAL)
+    h.poller.step()
+    assert h.requests("/5003/mark-read") == 1
+    assert (h.state.status, h.state.stale, h.state.count) == (Status.OK, False, 2)
+
+
 def test_a_mark_all_made_during_a_back_off_shows_at_once_and_goes_when_it_ends(
     h: Harness,
 ) -> None:
