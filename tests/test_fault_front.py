@@ -104,7 +104,7 @@ def test_a_drip_can_hold_back_the_headers_too(server: ContractServer) -> None:
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(
-            f"GET {BASE}/unread-count HTTP/1.1\r\nHost: x\r\n"
+            f"GET {BASE}/unread-count HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Authorization: Bearer {KEY}\r\n\r\n".encode()
         )
         first = sock.recv(100)
