@@ -5,7 +5,8 @@ StatusNotifierWatcher is on the session bus, or when no tray is there yet (it
 appears when a panel starts); pystray when only an XEmbed tray is on the
 display. ``TRAYNOTIFY_TRAY=sni|pystray`` overrides, and so does setting
 ``PYSTRAY_BACKEND``. macOS and Windows: pystray. Pop-ups go over the same
-D-Bus connection where there is one, else through plyer.
+D-Bus connection where there is one, else through desktop-notifier (macOS, Windows)
+where it can run, else plyer.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def open_desktop(
 
         notifier = FreedesktopNotifier(bus, on_action)
     else:
-        from .notify.plyer_notify import Notifier as PlyerNotifier
+        from .notify.native import os_notifier  # desktop-notifier where it runs, else plyer
 
-        notifier = PlyerNotifier()
+        notifier = os_notifier(on_action)
     return Desktop(tray, notifier, choice)
