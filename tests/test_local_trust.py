@@ -438,3 +438,29 @@ def test_a_link_in_place_of_the_private_folder_is_not_followed(
     place = local.settle(state)
     assert place.path == tmp_path / "tmp" / f"traynotify-{os.geteuid()}"
     assert list(ours.iterdir()) == []
+
+
+def test_a_snooze_planted_in_another_accounts_folder_pauses_nothing(
+    state: Path, runtime: Path, server: ContractServer
+) -> None:
+    nobodys(state)
+    (state / "snooze.json").write_text(json.dumps({"version": 1, "until": None}))
+    os.chown(state / "snooze.json", NOBODY, NOBODY)
+    env = cli_env(BYTESPIKE_API_URL=server.url, BYTESPIKE_API_KEY=KEY)
+    done = traynotify("count", "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["paused"] is False
+    done = traynotify("snooze", "1h", env=env)  # kept in the app's own folder instead
+    assert done.returncode == 0, done.stderr
+    assert (runtime / "traynotify" / "snooze.json").exists()
+    assert json.loads((state / "snooze.json").read_text())["until"] is None
+
+
+def test_a_linked_snooze_file_is_not_read(state: Path, tmp_path: Path) -> None:
+    from traynotify.desktop.snooze_store import SnoozeStore
+
+    state.mkdir(parents=True, mode=0o700)
+    target = tmp_path / "elsewhere.json"
+    target.write_text(json.dumps({"version": 1, "until": None}))
+    (state / "snooze.json").symlink_to(target)
+    assert SnoozeStore(state / "snooze.json").read() is None
