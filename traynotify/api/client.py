@@ -189,7 +189,12 @@ def _error_for(status: int, etype: str | None, retry_after: float | None, url: s
             status=status,
         )
     if status == 429:
-        wait = _("; retrying in {s:.0f} s").format(s=retry_after) if retry_after is not None else ""
+        # Only the tray retries, on its own schedule: the message never promises one.
+        wait = (
+            _(" (it asks to wait {s:.0f} s)").format(s=retry_after)
+            if retry_after is not None
+            else ""
+        )
         return RateLimitedError(
             _("The server is rate limiting requests{wait}.").format(wait=wait),
             status=status,
@@ -197,9 +202,7 @@ def _error_for(status: int, etype: str | None, retry_after: float | None, url: s
         )
     if 500 <= status <= 599:
         return ServerError(
-            _("The BytesSpike server had a problem (HTTP {status}); it will be retried.").format(
-                status=status
-            ),
+            _("The BytesSpike server had a problem (HTTP {status}).").format(status=status),
             status=status,
             retry_after=retry_after,
         )

@@ -169,16 +169,56 @@ def _marked(n: int) -> str:
     )
 
 
+def tray_read_all(ctx: Context) -> int | None:
+    """Mark all through the running tray app; its real outcome's exit code, or None when
+    no tray can do it (none runs, or it is signed out or starting): then ask the server."""
+    from ..core.outcome import Done, MarkAllOutcome
+    from ..errors import ApiError, NetworkError
+
+    answer = ctx.ask_running_app("read-all")
+    outcome = MarkAllOutcome.from_wire(answer) if answer is not None else None
+    if outcome is None or outcome.done in (Done.SIGNED_OUT, Done.STARTING):
+        return None
+    if outcome.done is Done.MARKED:
+        print(_marked(outcome.count), file=ctx.out)
+    elif outcome.done is Done.NOTHING:
+        print(_("Nothing to mark: the running tray app has no unread notifications."), file=ctx.out)
+    elif outcome.done is Done.SENT:
+        # The tray's poller shows anything new first, then marks; it pops up if that fails.
+        print(
+            ngettext(
+                "The running tray app is marking {n} notification read "
+                "(it shows any new one first, and says so if the server refuses).",
+                "The running tray app is marking {n} notifications read "
+                "(it shows any new one first, and says so if the server refuses).",
+                outcome.count,
+            ).format(n=outcome.count),
+            file=ctx.out,
+        )
+    elif outcome.done is Done.OFFLINE:
+        raise NetworkError(
+            _(
+                "The running tray app cannot reach the server ({problem}); nothing was marked. "
+                "'--direct' asks the server from here."
+            ).format(problem=outcome.problem.rstrip(".") or _("offline"))
+        )
+    else:
+        raise ApiError(
+            _("The running tray app could not mark all as read: {problem}").format(
+                problem=outcome.problem or _("no reason given")
+            )
+        )
+    return EXIT_OK
+
+
 def cmd_read(ctx: Context) -> int:
     args = ctx.args
     if args.all == bool(args.ids):
         raise ConfigError(_("Give notification ids, or --all (not both)."))
     if args.all and not args.direct:
-        answer = ctx.ask_running_app("read-all")
-        if answer is not None and answer.get("accepted") is True:
-            # The tray's poller shows anything new first, then marks: its badge drops now.
-            print(_("The running tray app marks all as read."), file=ctx.out)
-            return EXIT_OK
+        code = tray_read_all(ctx)
+        if code is not None:
+            return code
     with ctx.open_client() as client:
         if args.all:
             print(_marked(client.mark_all_read()), file=ctx.out)

@@ -26,9 +26,7 @@ SNOOZE_CHANGED = "snooze-changed"
 
 
 def snooze_path() -> Path:
-    """In the folder the app keeps its files in (:func:`traynotify.desktop.local.state_folder`).
-
-    OSError when no folder of this user's can hold it."""
+    """Where the snooze is kept: in the state folder this user owns (see :mod:`.local`)."""
     from .local import state_folder
 
     return state_folder().file(FILE_NAME)
