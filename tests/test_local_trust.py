@@ -75,7 +75,10 @@ class Impostor:
             text=True,
         )
         assert self.proc.stdout is not None
-        assert self.proc.stdout.readline() == "ready\n"
+        if self.proc.stdout.readline() != "ready\n":
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+            raise AssertionError("the other account's process did not start")
         self.heard: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
