@@ -7,7 +7,6 @@ and the settings file, and for anything missing, what to install.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -15,16 +14,16 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..core.text import one_line
-from .choose import PYSTRAY, WATCHER, Probe, choose, connect, probe
+from .choose import PYSTRAY, SNI, Probe, Shortfall, advice, choose, connect, probe, shortfall
 from .command import command
 from .dbus import Bus, BusError, bus_call
 
 OK, MISSING, NOTE = "ok", "missing", "note"
 NOTIFICATIONS = "org.freedesktop.Notifications"
 GTK_BUILD = (
-    "pip install 'traynotify[linux]' (it compiles PyGObject: first "
-    "'sudo apt install libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config gcc "
-    "python3-dev')"
+    "PyGObject compiles: first 'sudo apt install libgirepository1.0-dev libcairo2-dev "
+    "gir1.2-gtk-3.0 pkg-config gcc python3-dev', then 'pipx install --force .[linux]' "
+    "or 'pip install traynotify[linux]'"
 )
 
 
@@ -38,9 +37,12 @@ class Finding:
     """What to install or run, for anything missing."""
 
 
-def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True) -> Finding:
-    """The tray in words: a pure function of what was probed."""
+def tray_finding(seen: Probe, display: bool = True) -> Finding:
+    """The tray in words: a pure function of what was probed, and of the same
+    :func:`shortfall` the app states at start-up."""
     choice = choose(seen)
+    short = shortfall(seen, menu=choice.mechanism == SNI or seen.gtk)
+    fix = advice(short) if short is not None else ""
     if choice.mechanism == PYSTRAY:
         if seen.platform in ("win32", "darwin"):
             return Finding("Tray", OK, "the system tray of this OS (pystray)")
@@ -51,30 +53,22 @@ def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True)
                 f"pystray, because {choice.reason}; but there is no X display (DISPLAY)",
                 f"run {command()} inside your desktop session",
             )
-        if not gi:
+        if short is Shortfall.NO_TRAY:
+            return Finding("Tray", MISSING, f"pystray, because {choice.reason}; no tray", fix)
+        if short is Shortfall.NO_MENU:
             return Finding(
                 "Tray",
                 NOTE,
                 f"pystray's XEmbed icon, because {choice.reason}; without PyGObject it has no menu",
-                f"for a menu on this tray: {GTK_BUILD}",
+                f"{fix} ({GTK_BUILD})",
             )
-        return Finding("Tray", OK, f"pystray (GTK), because {choice.reason}")
+        return Finding("Tray", OK, f"pystray ({choice.backend or 'GTK'}), because {choice.reason}")
     text = f"StatusNotifierItem over D-Bus, because {choice.reason}"
-    if not seen.watcher:
+    if short is Shortfall.NO_TRAY:
+        return Finding("Tray", MISSING, text, f"no tray is running: {fix}")
+    if short is Shortfall.NO_HOST:
         return Finding(
-            "Tray",
-            MISSING,
-            text,
-            "no tray is running: start your panel; on GNOME, install and enable the "
-            "AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator); "
-            "on sway or Hyprland, a bar with a tray (waybar)",
-        )
-    if host is False:
-        return Finding(
-            "Tray",
-            MISSING,
-            text + ", but no host draws its items",
-            "the StatusNotifierWatcher has no host: restart the panel or the tray extension",
+            "Tray", MISSING, text + ", but no host draws its items", f"the tray has no host: {fix}"
         )
     return Finding("Tray", OK, text)
 
@@ -168,26 +162,9 @@ def gather(env: Mapping[str, str]) -> list[Finding]:
     bus, problem = connect(env)
     try:
         seen = probe(env, bus, problem)
-        host: bool | None = None
         server: tuple[str, ...] | None = None
         caps: frozenset[str] | None = None
         if bus is not None:
-            if seen.watcher:
-                try:
-                    (value,) = bus.call_sync(
-                        bus_call(
-                            WATCHER,
-                            "/StatusNotifierWatcher",
-                            "org.freedesktop.DBus.Properties",
-                            "Get",
-                            "ss",
-                            (WATCHER, "IsStatusNotifierHostRegistered"),
-                        ),
-                        timeout=3,
-                    )
-                    host = bool(value[1])
-                except BusError:
-                    host = None
             info = _ask(
                 bus,
                 NOTIFICATIONS,
@@ -207,9 +184,8 @@ def gather(env: Mapping[str, str]) -> list[Finding]:
     finally:
         if bus is not None:
             bus.close()
-    gi = importlib.util.find_spec("gi") is not None
     return [
-        tray_finding(seen, host, gi, bool(env.get("DISPLAY"))),
+        tray_finding(seen, bool(env.get("DISPLAY"))),
         popup_finding(problem, server, caps),
         keyring_finding(env),
         autostart_finding(),

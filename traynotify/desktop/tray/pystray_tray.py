@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,15 +21,29 @@ from ..icons import render_icon
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 64
-NO_MENU_HELP = (
-    "This desktop's tray offers no menu to traynotify (pystray's xorg backend). "
-    "Install the 'linux' extra (PyGObject) for a menu: see the README, 'The tray on Linux'."
-)
 
 
-def load_pystray() -> Any:
-    """Import pystray, turning "no desktop" into one clear error."""
-    backend = os.environ.get("PYSTRAY_BACKEND", "")
+@contextlib.contextmanager
+def _backend_named(backend: str) -> Iterator[None]:
+    """PYSTRAY_BACKEND as pystray reads it (once, at import), for the import only."""
+    if not backend:
+        yield
+        return
+    before = os.environ.get("PYSTRAY_BACKEND")
+    os.environ["PYSTRAY_BACKEND"] = backend
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYSTRAY_BACKEND"]
+        else:
+            os.environ["PYSTRAY_BACKEND"] = before
+
+
+def load_pystray(backend: str = "") -> Any:
+    """Import pystray with ``backend`` (empty: its own choice), turning "no desktop"
+    into one clear error. A GTK that will not load falls back to the plain X11 icon."""
+    backend = backend or os.environ.get("PYSTRAY_BACKEND", "")
     if (
         sys.platform.startswith("linux")
         and backend != "dummy"
@@ -38,18 +53,22 @@ def load_pystray() -> Any:
             "No graphical session (DISPLAY is not set), so there is no tray to show an icon "
             f"in; '{command('count')}' and '{command('list')}' work without one."
         )
-    _name_the_program()
+    _name_the_program(backend)
     try:
-        import pystray
+        with _backend_named(backend):
+            import pystray
     except Exception as exc:  # Xlib raises DisplayNameError, GI raises ValueError, ...
+        if backend == "gtk" and os.environ.get("PYSTRAY_BACKEND") != "gtk":
+            log.info("pystray's GTK backend did not load (%s); using its X11 one.", exc)
+            return load_pystray("xorg")
         raise ConfigError(f"Cannot start the tray icon ({type(exc).__name__}: {exc}).") from exc
     return pystray
 
 
-def _name_the_program() -> None:
+def _name_the_program(backend: str) -> None:
     """Window class "traynotify" however we were started ("python -m" would give
     "__main__.py"); GTK reads it once, when pystray initialises it."""
-    if not sys.platform.startswith("linux") or os.environ.get("PYSTRAY_BACKEND") == "xorg":
+    if not sys.platform.startswith("linux") or backend == "xorg":
         return  # the X11 backend names its window itself; GLib would cost ~7 MB for nothing
     try:
         from gi.repository import GLib
@@ -75,8 +94,10 @@ class _Click:
 class Tray:
     """Shows a :class:`TrayState`; clicks come back as :class:`Action` values."""
 
-    def __init__(self, on_action: Callable[[Action], None], menu_length: int = 10) -> None:
-        self._pystray = load_pystray()
+    def __init__(
+        self, on_action: Callable[[Action], None], menu_length: int = 10, backend: str = ""
+    ) -> None:
+        self._pystray = load_pystray(backend)
         self._on_action = on_action
         self._menu_length = menu_length
         self._state = TrayState()
@@ -90,8 +111,6 @@ class Tray:
             title=self._title(self._state),
             menu=self._pystray.Menu(self._items),
         )
-        if not self.has_menu:
-            log.warning(NO_MENU_HELP)
 
     def _title(self, state: TrayState) -> str:
         text = tooltip(state, self.has_menu)
@@ -154,3 +173,4 @@ class Tray:
 def _set_handler(signum: int, handler: Callable[[int, Any], None]) -> bool:
     signal.signal(signum, handler)
     return False  # once (a GLib idle callback)
+
