@@ -104,6 +104,8 @@ class Tray:
         icon_class = self._pystray.Icon
         self.backend = icon_class.__module__.rsplit("._", 1)[-1]
         self.has_menu = bool(getattr(icon_class, "HAS_MENU", True))
+        if self.backend == "xorg":
+            icon_class = _on_the_trays_background(icon_class)
         self._drawn: tuple[object, int] | None = None
         self._icon = icon_class(
             "traynotify",
@@ -174,3 +176,53 @@ def _set_handler(signum: int, handler: Callable[[int, Any], None]) -> bool:
     signal.signal(signum, handler)
     return False  # once (a GLib idle callback)
 
+
+def _on_the_trays_background(icon_class: Any) -> Any:
+    """pystray's X11 icon, drawn over the tray's own background.
+
+    pystray pastes the RGBA image on black and drops its alpha: a black square with
+    a jagged fringe on any tray that is not black. Here the window takes its parent's
+    background (ParentRelative, as GTK's tray icons do), and each draw reads those
+    pixels back and lays the image over them, edges blended."""
+    from PIL import Image
+    from Xlib import X
+
+    class Icon(icon_class):  # type: ignore[misc]
+        def _create_window(self) -> Any:
+            window = super()._create_window()
+            window.change_attributes(background_pixmap=X.ParentRelative)
+            return window
+
+        def _draw(self) -> None:
+            try:
+                size = self._window.get_geometry()
+                w, h = size.width, size.height
+                self._window.clear_area(0, 0, w, h)  # the tray's background, painted by X
+                picture = _background(self._window, w, h)
+                side = min(w, h)  # square, centred: trays hand out slots of any shape
+                icon = self._icon.convert("RGBA").resize((side, side), Image.Resampling.LANCZOS)
+                picture.paste(icon, ((w - side) // 2, (h - side) // 2), icon)
+                self._window.put_pil_image(self._gc, 0, 0, picture)
+            except Exception:  # the window is gone, or the display is closing
+                log.debug("Could not draw the X11 tray icon.", exc_info=True)
+
+    Icon.__name__ = Icon.__qualname__ = "Icon"
+    Icon.__module__ = icon_class.__module__
+    return Icon
+
+
+def _background(window: Any, w: int, h: int) -> Any:
+    """What X shows in ``window`` now, as an RGB image (black where it cannot tell)."""
+    from PIL import Image
+    from Xlib import X
+
+    blank = Image.new("RGB", (w, h))
+    try:
+        shot = window.get_image(0, 0, w, h, X.ZPixmap, 0xFFFFFFFF)
+    except Exception:
+        return blank
+    data = bytes(shot.data)
+    if shot.depth not in (24, 32) or len(data) != 4 * w * h:
+        return blank  # not the 32-bits-a-pixel TrueColor every current X server uses
+    order = "BGRX" if window.display.info.image_byte_order == X.LSBFirst else "XRGB"
+    return Image.frombytes("RGB", (w, h), data, "raw", order)
