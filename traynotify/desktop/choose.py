@@ -21,7 +21,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.menu import Action
 from ..errors import ConfigError
@@ -222,7 +222,7 @@ def probe(env: Mapping[str, str], bus: Bus | None, bus_problem: str | None) -> P
             log.info("Could not ask the session bus for a tray: %s", exc)
         if watcher:
             host = _host_registered(bus)
-    return Probe(
+    seen = Probe(
         platform=sys.platform,
         override=env.get(ENV_TRAY, ""),
         pystray_backend=env.get("PYSTRAY_BACKEND", ""),
@@ -231,8 +231,17 @@ def probe(env: Mapping[str, str], bus: Bus | None, bus_problem: str | None) -> P
         xembed=False if watcher else xembed_tray(env.get("DISPLAY")),
         graphical=bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")),
         host=host,
-        gtk=sys.platform.startswith("linux") and importlib.util.find_spec("gi") is not None,
     )
+    if seen.platform.startswith("linux") and choose(seen).mechanism == PYSTRAY:
+        seen = replace(seen, gtk=_has_gi())  # asked only where it decides something
+    return seen
+
+
+def _has_gi() -> bool:
+    try:
+        return importlib.util.find_spec("gi") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def connect(env: Mapping[str, str]) -> tuple[Bus | None, str | None]:
