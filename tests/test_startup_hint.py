@@ -8,6 +8,8 @@ without PyGObject, xfce4-panel with and without its panel running).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from traynotify.desktop.choose import Probe, Shortfall, advice, choose, shortfall, startup_line
@@ -96,3 +98,41 @@ def test_the_start_up_line_in_chinese() -> None:
         i18n.use_language("en")
     assert line.startswith("没有正在运行的系统托盘")
     assert "gnome-shell-extension-appindicator" in line
+
+
+def test_doctor_names_a_chinese_font_package_only_in_chinese_and_only_when_none_is_there() -> None:
+    from traynotify.desktop.doctor import fonts_finding
+
+    assert fonts_finding("", []) is None  # English: nothing to say
+    assert fonts_finding("zh_CN", None) is None  # no fontconfig to ask
+    found = fonts_finding("zh_CN", ["Noto Sans CJK SC"])
+    assert found is not None
+    assert (found.status, found.text) == (OK, "Chinese: Noto Sans CJK SC")
+    missing = fonts_finding("zh_CN", [])
+    assert missing is not None
+    assert missing.status == NOTE
+    assert "boxes" in missing.text
+    assert "fonts-noto-cjk" in missing.fix
+
+
+@pytest.mark.parametrize(("listed", "line"), [("", "Fonts: note"), ("WenQuanYi Micro Hei", "ok")])
+def test_doctor_in_chinese_asks_fontconfig(listed: str, line: str, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from .test_cli import traynotify
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("fontconfig is asked on Linux only")
+    stub = tmp_path / "fc-list"  # fontconfig as on a machine with or without the font
+    stub.write_text(f"#!/bin/sh\n[ -n '{listed}' ] && echo '{listed},文泉驿微米黑'\nexit 0\n")
+    stub.chmod(0o755)
+    env = dict(os.environ, LANGUAGE="zh_CN", PATH=f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    done = traynotify("doctor", env=env)
+    fonts = [row for row in done.stdout.splitlines() if row.startswith("Fonts:")]
+    assert len(fonts) == 1, done.stdout
+    assert " ".join(fonts[0].split()).startswith(line.replace("ok", "Fonts: ok"))
+    if listed:
+        assert fonts[0].endswith("Chinese: WenQuanYi Micro Hei")
+    english = traynotify("doctor", env=dict(env, LANGUAGE="en"))
+    assert "Fonts:" not in english.stdout

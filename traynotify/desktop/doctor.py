@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..core.text import one_line
+from ..i18n import language
 from .choose import PYSTRAY, SNI, Probe, Shortfall, advice, choose, connect, probe, shortfall
 from .command import command
 from .dbus import Bus, BusError, bus_call
@@ -151,6 +152,46 @@ def settings_finding() -> Finding:
     return Finding("Settings", OK, str(path))
 
 
+CJK_FONTS = (
+    "Debian/Ubuntu: fonts-noto-cjk or fonts-wqy-microhei; "
+    "Fedora: google-noto-sans-cjk-fonts; Arch: noto-fonts-cjk"
+)
+
+
+def fonts_finding(language: str, chinese_fonts: list[str] | None) -> Finding | None:
+    """Whether the menu and pop-ups can draw Chinese: said only in Chinese, and only
+    where fontconfig answers (``chinese_fonts`` is None where it cannot be asked)."""
+    if not language.startswith("zh") or chinese_fonts is None:
+        return None
+    if chinese_fonts:
+        return Finding("Fonts", OK, f"Chinese: {chinese_fonts[0]}")
+    return Finding(
+        "Fonts",
+        NOTE,
+        "no font with Chinese characters (fc-list :lang=zh): the menu and pop-ups show boxes",
+        f"install one ({CJK_FONTS}); programs started after that draw it",
+    )
+
+
+def chinese_fonts() -> list[str] | None:
+    """The font families fontconfig has for Chinese; None without fc-list."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["fc-list", ":lang=zh", "family"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return sorted({line.split(",")[0].strip() for line in done.stdout.splitlines() if line.strip()})
+
+
 def _ask(bus: Bus, dest: str, path: str, iface: str, method: str) -> tuple[object, ...] | None:
     try:
         return bus.call_sync(bus_call(dest, path, iface, method), timeout=3)
@@ -184,13 +225,18 @@ def gather(env: Mapping[str, str]) -> list[Finding]:
     finally:
         if bus is not None:
             bus.close()
-    return [
+    findings = [
         tray_finding(seen, bool(env.get("DISPLAY"))),
         popup_finding(problem, server, caps),
         keyring_finding(env),
         autostart_finding(),
         settings_finding(),
     ]
+    if sys.platform.startswith("linux") and language().startswith("zh"):
+        fonts = fonts_finding(language(), chinese_fonts())
+        if fonts is not None:
+            findings.insert(2, fonts)
+    return findings
 
 
 def report(findings: list[Finding]) -> str:
