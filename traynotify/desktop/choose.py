@@ -157,7 +157,7 @@ def advice(short: Shortfall) -> str:
             "a tray (waybar)"
         )
     if short is Shortfall.NO_HOST:
-        return _("restart your panel or the tray extension")
+        return _("if it does not come, restart your panel or the tray extension")
     return _("install traynotify with the 'linux' extra (PyGObject; see the README, 'Install')")
 
 
@@ -167,7 +167,7 @@ def startup_line(short: Shortfall) -> str:
         Shortfall.NO_TRAY: _(
             "No system tray is running, so the icon cannot show (it appears as soon as one starts)"
         ),
-        Shortfall.NO_HOST: _("The tray has no host to draw the icon"),
+        Shortfall.NO_HOST: _("The tray has no host to draw the icon yet"),
         Shortfall.NO_MENU: _("This tray shows the icon but no menu"),
     }[short]
     return _("{problem}: {advice}. More: '{doctor}'.").format(
