@@ -181,7 +181,12 @@ def test_an_api_url_with_a_space_or_tab_is_refused(url: str, env: dict[str, str]
         ),
         (["demo", "--interval", "-5"], "--interval: must be a number of seconds from 1"),
         (["demo", "--interval", "inf"], "--interval: must be a number of seconds from 1"),
-        (["run", "--interval", "inf"], "interval (command line) must be at least 1 second"),
+        (["run", "--interval", "inf"], "interval (command line) must be at most 86400 seconds"),
+        (["run", "--interval", "1e9"], "interval (command line) must be at most 86400 seconds"),
+        (
+            ["demo", "--interval", "86401"],
+            "--interval: must be a number of seconds from 1 to 86400",
+        ),
         (["run", "--interval", "-5"], "interval (command line) must be at least 1 second"),
         (["read", "²"], "a notification id is a whole number"),
         (["read", "١٢"], "a notification id is a whole number"),  # Arabic-Indic digits

@@ -114,6 +114,8 @@ def test_text_and_json_lines() -> None:
         "titles": ["a", "b <i>&</i>"],
         "problem": None,
         "source": "tray",
+        "paused": False,
+        "paused_until": None,
     }
 
 
@@ -180,6 +182,8 @@ def test_count_without_a_tray_is_one_request(env: dict[str, str], server: Contra
         "titles": [],
         "problem": None,
         "source": "server",
+        "paused": False,
+        "paused_until": None,
     }
 
 

@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .api.client import Client
@@ -20,15 +21,17 @@ from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
 from .core.poller import Poller, PollerConfig
+from .core.snooze import Snooze, utc
 from .core.state import Status, TrayState
 from .core.text import one_line
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.command import command
-from .desktop.instance import Instance, send
+from .desktop.instance import COMMANDS, Instance, send
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
+from .desktop.snooze_store import SNOOZE_CHANGED, SnoozeStore
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
 
@@ -39,6 +42,112 @@ ENDING_SIGNALS = tuple(
 )
 QUIT_GRACE = 5.0
 """Seconds a signalled app may take to wind down before it is ended outright."""
+SNOOZE_CHECK = 15.0
+"""Seconds between two looks at the wall clock while a snooze runs: a machine that
+slept through the end (the monotonic clock stood still) ends it this soon after waking."""
+
+
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SnoozeKeeper:
+    """The snooze on file, kept in force in the running app, and ended on time.
+
+    ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
+    to. The end is watched by the wall clock (see SNOOZE_CHECK)."""
+
+    def __init__(
+        self,
+        store: SnoozeStore,
+        set_paused: Callable[[bool], None],
+        popups: bool,
+        now: Callable[[], datetime] = wall_clock,
+        check_every: float = SNOOZE_CHECK,
+    ) -> None:
+        self.store = store
+        self._set_paused = set_paused
+        self._popups = popups
+        self._now = now
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current: Snooze | None = self._on_file()
+        """The snooze in force; None when there is none."""
+
+    def _on_file(self) -> Snooze | None:
+        snooze = self.store.read()
+        if snooze is not None and not snooze.active(self._now()):
+            self._forget()
+            return None
+        return snooze
+
+    def _forget(self) -> None:
+        try:
+            self.store.write(None)
+        except OSError as exc:
+            log.warning("Cannot remove %s: %s", self.store.path, exc.strerror)
+
+    def until(self) -> str | None:
+        """The end of a timed snooze in force (ISO 8601 with offset), else None."""
+        snooze = self.current
+        if snooze is None or snooze.until is None:
+            return None
+        return snooze.until.isoformat(timespec="seconds")
+
+    def reload(self) -> None:
+        """The file changed (``traynotify snooze``): follow it."""
+        with self._lock:
+            before, self.current = self.current, self._on_file()
+            if self.current is not None:
+                self._set_paused(True)
+            elif before is not None:
+                self._set_paused(not self._popups)
+        self._wake.set()
+
+    def resume(self) -> None:
+        """The user resumed pop-ups (the menu): the snooze on file ends too."""
+        with self._lock:
+            if self.current is not None or self.store.read() is not None:
+                self._forget()
+            self.current = None
+        self._wake.set()
+
+    def tick(self) -> float | None:
+        """End the snooze if its time has come; seconds until the next look (None: none)."""
+        with self._lock:
+            snooze = self.current
+            if snooze is None or snooze.until is None:
+                return None
+            left = (utc(snooze.until) - utc(self._now())).total_seconds()
+            if left > 0:
+                return min(left, self._check_every)
+            again = self._on_file()  # a later snooze may have been written meanwhile
+            if again is not None and again.until != snooze.until:
+                self.current = again
+                self._set_paused(True)
+                return 0.0
+            self._forget()
+            self.current = None
+            self._set_paused(not self._popups)
+            # Here the poller's hook for "what arrived meanwhile" belongs (see README).
+            return None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="traynotify-snooze", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            delay = self.tick()
+            self._wake.wait(delay)
+            self._wake.clear()
 
 
 class App:
@@ -53,6 +162,7 @@ class App:
         *,
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
+        snooze_path: Path | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
@@ -68,12 +178,17 @@ class App:
         """The user sees a menu to quit from (a tray that shows the icon, with a menu)."""
         self.published = TrayState()
         """The last state the poller published: what status bars are told."""
+        self.snooze = SnoozeKeeper(
+            SnoozeStore(snooze_path or state_dir() / "snooze.json"),
+            lambda paused: self.poller.set_popups_paused(paused),
+            settings.popups,
+        )
         self.poller = Poller(
             config=PollerConfig(
                 interval=settings.interval,
                 menu_length=settings.menu_length,
                 muted_types=settings.muted_types,
-                popups=settings.popups,
+                popups=settings.popups and self.snooze.current is None,
             ),
             key_source=key_source,
             client_factory=lambda key: Client(settings.api_url, key),
@@ -89,6 +204,7 @@ class App:
         log.info("Tray backend: %s (menu: %s)", self.tray.backend, self.tray.has_menu)
         with _ending_on_signals(self.quit):
             self.tray.run(on_ready=self._started)
+        self.snooze.stop()
         self.poller.stop(timeout=0.5)
         return 0
 
@@ -101,6 +217,7 @@ class App:
             self.tray.stop()
         else:
             self.poller.start()
+            self.snooze.start()
 
     def quit(self) -> None:
         """End the app as the menu's Quit does: the tray loop returns, clean-up follows."""
@@ -124,7 +241,10 @@ class App:
         elif kind == "refresh":
             self.poller.refresh()
         elif kind == "toggle_popups":
-            self.poller.set_popups_paused(not self.poller.state.popups_paused)
+            paused = not self.poller.state.popups_paused
+            if not paused:
+                self.snooze.resume()  # unticked: a snooze on file ends as well
+            self.poller.set_popups_paused(paused)
         elif kind == "toggle_autostart":
             self.toggle_autostart()
         elif kind == "sign_in":
@@ -144,11 +264,16 @@ class App:
         Answered at once, from the published state: never from a request of its own."""
         if command == "state":
             return {
-                "state": to_wire(bar_state(self.published, self.settings.interval)),
+                "state": to_wire(
+                    bar_state(self.published, self.settings.interval, self.snooze.until())
+                ),
                 "api_url": self.settings.api_url,
             }
         if command == "open":
             self.on_action(Action("open_console"))
+            return None
+        if command == SNOOZE_CHANGED:
+            self.snooze.reload()
             return None
         if command == "read-all":
             # Through the poller, which marks only what the user has been shown.
@@ -245,7 +370,7 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
             app.poller.note(
                 problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
             )
-        instance.serve(app.on_command)
+        instance.serve(app.on_command, COMMANDS | {SNOOZE_CHANGED})
         return app.run()
     finally:
         instance.close()
@@ -280,7 +405,12 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
             try:
-                app = App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json")
+                app = App(
+                    settings,
+                    lambda: DEMO_KEY,
+                    Path(tmp) / "seen.json",
+                    snooze_path=Path(tmp) / "snooze.json",
+                )
             except NoDesktopError:
                 raise NoDesktopError(
                     _(

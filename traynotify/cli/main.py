@@ -18,7 +18,7 @@ from ..core.text import one_line
 from ..desktop.command import command
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
-from . import account, autostart, doctor, notifications, settings, statusbar, tray_app
+from . import account, autostart, doctor, notifications, settings, snooze, statusbar, tray_app
 from .context import Context
 from .exits import (
     EXIT_ERROR,
@@ -40,6 +40,7 @@ GROUPS = (
     tray_app.register,
     notifications.register,
     statusbar.register,
+    snooze.register,
     account.register,
     settings.register,
     autostart.register,

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from ..core.config import MIN_INTERVAL
+from ..core.config import MAX_INTERVAL, MIN_INTERVAL
 from ..desktop.command import command
 from ..errors import ConfigError
 from ..i18n import _
@@ -61,7 +61,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     demo.add_argument(
         "--interval",
-        type=seconds(MIN_INTERVAL, "interval"),
+        type=seconds(MIN_INTERVAL, "interval", high=MAX_INTERVAL),
         default=None,
         metavar="SECONDS",
         help="tray poll interval (default 5 in the demo)",

@@ -6,7 +6,8 @@ appears when a panel starts); pystray when only an XEmbed tray is on the
 display (its GTK backend when PyGObject is there, for a menu; else its plain X11
 one). ``TRAYNOTIFY_TRAY=sni|pystray`` overrides, and so does setting
 ``PYSTRAY_BACKEND``. macOS and Windows: pystray. Pop-ups go over the same
-D-Bus connection where there is one, else through plyer.
+D-Bus connection where there is one, else through desktop-notifier (macOS, Windows)
+where it can run, else plyer.
 
 What the user will miss with that choice (no tray to show the icon, a tray
 with no host, an icon with no menu) is one more pure decision, :func:`shortfall`:
@@ -297,9 +298,9 @@ def open_desktop(
 
         notifier = FreedesktopNotifier(bus, on_action)
     else:
-        from .notify.plyer_notify import Notifier as PlyerNotifier
+        from .notify.native import os_notifier  # desktop-notifier where it runs, else plyer
 
-        notifier = PlyerNotifier()
+        notifier = os_notifier(on_action)
     short = shortfall(seen, tray.has_menu)
     if short is not None:
         log.warning("%s", startup_line(short))

@@ -78,7 +78,17 @@ def popup_finding(
     bus_problem: str | None, server: tuple[str, ...] | None, caps: frozenset[str] | None
 ) -> Finding:
     if sys.platform in ("win32", "darwin"):
-        return Finding("Pop-ups", OK, "the notifications of this OS (plyer)")
+        from .notify.native import availability
+
+        found = availability(sys.platform)
+        if found.usable:
+            return Finding("Pop-ups", OK, found.text)
+        return Finding(
+            "Pop-ups",
+            NOTE,
+            f"plyer, whose pop-ups cannot be clicked: {found.text}",
+            "pip install 'desktop-notifier>=6,<7' (macOS: run from a signed Python or app)",
+        )
     if bus_problem is not None:
         return Finding(
             "Pop-ups", MISSING, f"no session D-Bus ({bus_problem})", "log in to a desktop session"
