@@ -158,7 +158,7 @@ def advice(short: Shortfall) -> str:
             "a tray (waybar)"
         )
     if short is Shortfall.NO_HOST:
-        return _("if it does not come, restart your panel or the tray extension")
+        return _("if the icon does not come, restart your panel or the tray extension")
     return _("install traynotify with the 'linux' extra (PyGObject; see the README, 'Install')")
 
 

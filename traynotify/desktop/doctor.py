@@ -22,9 +22,8 @@ from .dbus import Bus, BusError, bus_call
 OK, MISSING, NOTE = "ok", "missing", "note"
 NOTIFICATIONS = "org.freedesktop.Notifications"
 GTK_BUILD = (
-    "PyGObject compiles: first 'sudo apt install libgirepository1.0-dev libcairo2-dev "
-    "gir1.2-gtk-3.0 pkg-config gcc python3-dev', then 'pipx install --force .[linux]' "
-    "or 'pip install traynotify[linux]'"
+    "it compiles PyGObject, so first, on Debian/Ubuntu: sudo apt install "
+    "libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config gcc python3-dev"
 )
 
 
@@ -61,16 +60,14 @@ def tray_finding(seen: Probe, display: bool = True) -> Finding:
                 "Tray",
                 NOTE,
                 f"pystray's XEmbed icon, because {choice.reason}; without PyGObject it has no menu",
-                f"{fix} ({GTK_BUILD})",
+                f"{fix}; {GTK_BUILD}",
             )
         return Finding("Tray", OK, f"pystray ({choice.backend or 'GTK'}), because {choice.reason}")
     text = f"StatusNotifierItem over D-Bus, because {choice.reason}"
     if short is Shortfall.NO_TRAY:
         return Finding("Tray", MISSING, text, f"no tray is running: {fix}")
     if short is Shortfall.NO_HOST:
-        return Finding(
-            "Tray", MISSING, text + ", but no host draws its items", f"the tray has no host: {fix}"
-        )
+        return Finding("Tray", MISSING, text + ", but no host draws its items", fix)
     return Finding("Tray", OK, text)
 
 

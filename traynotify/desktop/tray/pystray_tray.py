@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -169,7 +170,13 @@ class Tray:
         self._icon.run(setup=setup)
 
     def stop(self) -> None:
-        self._icon.stop()
+        if self.backend == "xorg":
+            # Asked from a signal handler, this runs on the loop's thread, perhaps inside
+            # python-xlib holding its display lock: stopping from there could wait on that
+            # lock for ever. From a thread of its own, the stop is a message to the loop.
+            threading.Thread(target=self._icon.stop, name="traynotify-stop", daemon=True).start()
+        else:
+            self._icon.stop()
 
 
 def _set_handler(signum: int, handler: Callable[[int, Any], None]) -> bool:
@@ -185,9 +192,69 @@ def _on_the_trays_background(icon_class: Any) -> Any:
     background (ParentRelative, as GTK's tray icons do), and each draw reads those
     pixels back and lays the image over them, edges blended."""
     from PIL import Image
-    from Xlib import X
+    from Xlib import X, display
+    from Xlib.protocol import event
 
     class Icon(icon_class):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._sender: Any = None
+            self._sender_lock = threading.Lock()
+            super().__init__(*args, **kwargs)
+            # A draw in flight as the window goes (at Quit, or a tray that leaves) makes
+            # X answer with an error later; python-xlib would print it on stderr.
+            self._display.set_error_handler(_x_error)
+
+        def _rewrite_implementation(self, *originals: Any) -> None:
+            """As pystray's: calls from other threads run on the loop's thread, asked for
+            with a ClientMessage. But pystray sends that message and flushes on the loop's
+            own connection, from the calling thread: python-xlib then now and then hands
+            a reply the loop waits for to the wrong thread, and the icon freezes at
+            start-up. Here the message goes over a connection of its own."""
+            handlers: dict[int, Callable[[], None]] = {}
+            for original in originals:
+                atom = self._display.intern_atom(f"_PYSTRAY_{original.__name__.upper()}")
+                handlers[atom] = self._answering(original)
+                setattr(self, original.__name__, self._dispatching(original, atom))
+            self._message_handlers[X.ClientMessage] = lambda event: handlers.get(
+                event.client_type, lambda: None
+            )()
+
+        def _answering(self, original: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                try:
+                    original()
+                    self._queue.put(True)
+                except Exception as exc:
+                    self._queue.put(exc)
+
+            return run
+
+        def _run(self) -> None:
+            self._thread = threading.current_thread()  # before setup runs, unlike pystray
+            self._mark_ready()
+            self._mainloop()
+
+        def _dispatching(self, original: Callable[[], None], atom: int) -> Callable[[], None]:
+            def call() -> None:
+                loop = getattr(self, "_thread", None)
+                if loop is None or threading.current_thread().ident == loop.ident:
+                    original()  # the loop's own thread, or no loop yet to ask
+                    return
+                with self._sender_lock:
+                    if self._sender is None:
+                        self._sender = display.Display(self._display.get_display_name())
+                    window = self._sender.create_resource_object("window", self._window.id)
+                    message = event.ClientMessage(
+                        window=window, client_type=atom, data=(32, (X.CurrentTime, 0, 0, 0, 0))
+                    )
+                    window.send_event(message, event_mask=X.NoEventMask)
+                    self._sender.flush()
+                result = self._queue.get()
+                if result is not True:
+                    raise result
+
+            return call
+
         def _create_window(self) -> Any:
             window = super()._create_window()
             window.change_attributes(background_pixmap=X.ParentRelative)
@@ -209,6 +276,10 @@ def _on_the_trays_background(icon_class: Any) -> Any:
     Icon.__name__ = Icon.__qualname__ = "Icon"
     Icon.__module__ = icon_class.__module__
     return Icon
+
+
+def _x_error(error: Any, request: Any = None) -> None:
+    log.debug("X error on the tray icon's window: %s", error)
 
 
 def _background(window: Any, w: int, h: int) -> Any:
