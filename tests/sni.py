@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from jeepney import HeaderFields, MatchRule, Message
@@ -127,17 +127,27 @@ class Client:
 class Host(Client):
     """A StatusNotifierWatcher that is also the host: items register with it."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, lists_items: bool = True) -> None:
         super().__init__(address)
+        self.registrations: list[str] = []
+        """Every RegisterStatusNotifierItem call, in order."""
+        self.lists_items = lists_items
+        """False: forget items without a signal (RegisteredStatusNotifierItems says so)."""
         self.bus.export(
             "/StatusNotifierWatcher",
             Interface(
                 WATCHER,
                 methods={"RegisterStatusNotifierItem": Method("s", "", self._register)},
                 properties={
-                    "RegisteredStatusNotifierItems": Property("as", lambda: list(self.items)),
+                    "RegisteredStatusNotifierItems": Property(
+                        "as", lambda: list(self.items) if self.lists_items else []
+                    ),
                     "IsStatusNotifierHostRegistered": Property("b", lambda: True),
                     "ProtocolVersion": Property("i", lambda: 0),
+                },
+                signals={
+                    "StatusNotifierItemRegistered": "s",
+                    "StatusNotifierItemUnregistered": "s",
                 },
             ),
         )
@@ -145,11 +155,101 @@ class Host(Client):
 
     def _register(self, service: str) -> tuple[()]:
         with self._lock:
-            self.items.append(service)
+            self.registrations.append(service)
+            if service not in self.items:
+                self.items.append(service)
+        self.bus.emit(
+            "/StatusNotifierWatcher", WATCHER, "StatusNotifierItemRegistered", "s", (service,)
+        )
         return ()
+
+    def drop(self, service: str, *, signal: bool = True) -> None:
+        """Forget an item, as GNOME's extension does when it fails to read one."""
+        with self._lock:
+            self.items.remove(service)
+        if signal:
+            self.bus.emit(
+                "/StatusNotifierWatcher", WATCHER, "StatusNotifierItemUnregistered", "s", (service,)
+            )
+
+    def registered_times(self) -> int:
+        with self._lock:
+            return len(self.registrations)
 
     def item_service(self) -> str:
         return wait_for("the item to register", lambda: self.items[-1] if self.items else None)
+
+
+class MenuMirror:
+    """The menu as a host keeps it, updated only the way that host updates it.
+
+    ``gnome``: GNOME's AppIndicator extension (dbusMenu.js): on LayoutUpdated it
+    reads the layout with only ``type`` and ``children-display``, fetches every
+    property of ids it has not seen (GetGroupProperties), and otherwise changes a
+    row only on ItemsPropertiesUpdated; a property it never got has its default.
+    ``qt``: libdbusmenu-qt as in Plasma 5.27 (dbusmenuimporter.cpp): on LayoutUpdated
+    it reads the layout with all properties, creates new rows from them and updates
+    known rows from the properties present only (``type`` and ``toggle-type`` once).
+    """
+
+    DEFAULTS: ClassVar[dict[str, Any]] = {"enabled": True, "visible": True, "type": "standard"}
+    ONCE = ("type", "toggle-type", "children-display")
+
+    def __init__(self, client: Client, kind: str) -> None:
+        assert kind in ("gnome", "qt")
+        self.client = client
+        self.kind = kind
+        self.order: list[int] = []
+        self.props: dict[int, dict[str, Any]] = {}
+        self._seen = 0  # signals already applied
+        self._read_layout()
+        with client._lock:
+            self._seen = len(client.signals)
+
+    def _read_layout(self) -> None:
+        names = ["type", "children-display"] if self.kind == "gnome" else []
+        _rev, (_root, _props, children) = self.client.menu("GetLayout", "iias", (0, -1, names))
+        rows = [(c[1][0], {k: v[1] for k, v in c[1][1].items()}) for c in children]
+        new = [i for i, _p in rows if i not in self.props]
+        for id_, props in rows:
+            if id_ not in self.props:
+                self.props[id_] = props
+            elif self.kind == "qt":
+                self.props[id_].update({k: v for k, v in props.items() if k not in self.ONCE})
+        if self.kind == "gnome" and new:
+            (found,) = self.client.menu("GetGroupProperties", "aias", (new, []))
+            for id_, props in found:
+                self.props[id_].update({k: v[1] for k, v in props.items()})
+        self.order = [i for i, _p in rows]
+        self.props = {i: self.props[i] for i in self.order}
+
+    def sync(self) -> None:
+        """Apply the menu signals the item sent since the last sync, in order."""
+        with self.client._lock:
+            pending = [(m, b) for _s, m, b in self.client.signals[self._seen :]]
+            self._seen = len(self.client.signals)
+        for member, body in pending:
+            if member == "LayoutUpdated":
+                self._read_layout()
+            elif member == "ItemsPropertiesUpdated":
+                updated, removed = body
+                for id_, props in updated:
+                    if id_ in self.props:
+                        self.props[id_].update({k: v[1] for k, v in props.items()})
+                for id_, names in removed:
+                    for name in names:
+                        self.props.get(id_, {}).pop(name, None)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """What the host shows, defaults filled in, in menu order."""
+        self.sync()
+        return [{**self.DEFAULTS, **self.props[i]} for i in self.order]
+
+    def row(self, label_start: str) -> dict[str, Any]:
+        return next(r for r in self.rows() if str(r.get("label", "")).startswith(label_start))
+
+    def header(self) -> str:
+        return str(self.rows()[0].get("label", ""))
 
 
 def pure_python(cache: Path) -> Path:

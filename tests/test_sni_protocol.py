@@ -19,7 +19,7 @@ from traynotify.devserver import ContractServer
 
 from .conftest import KEY
 from .desktop import browser_stub, wait_for
-from .sni import GUARD, Host, private_bus
+from .sni import GUARD, Host, MenuMirror, private_bus
 
 CONSOLE = "https://console.bytespike.ai"
 
@@ -124,6 +124,12 @@ def test_every_property_a_host_reads(
     assert (w, h) == (48, 48)
     assert len(data) == 4 * w * h
     assert props["AttentionIconPixmap"] == props["IconPixmap"]
+    # what GNOME's extension reads besides (it logs a JS error on each icon change
+    # for one that is missing): the accessible name is the title
+    assert props["IconAccessibleDesc"] == "traynotify: 4 unread"
+    assert props["AttentionAccessibleDesc"] == "traynotify: 4 unread"
+    assert props["IconThemePath"] == ""
+    assert props["WindowId"] == 0
 
     def pixel(x: int, y: int) -> tuple[int, ...]:
         i = 4 * (y * w + x)
@@ -273,3 +279,73 @@ def test_no_tray_and_no_graphical_session_is_one_clear_error(
     assert app.proc.wait(timeout=20) != 0
     assert "No graphical session (DISPLAY is not set)" in app.stderr()
     assert "Traceback" not in app.stderr()
+
+
+@pytest.mark.parametrize("kind", ["gnome", "qt"])
+def test_a_changed_row_is_shown_changed_by_each_host(
+    kind: str, host: Host, start_app: Callable[..., App], server: ContractServer
+) -> None:
+    """The menu a host keeps follows the app: the header leaves "Connecting…", Mark all
+    becomes enabled and works, the pause tick shows, and the count follows Mark all,
+    each host updating its rows only the way its own code does (see MenuMirror)."""
+    first = server.hold("")  # the app's first request: the menu says "Connecting…"
+    start_app()
+    first.wait(20)
+    shown = MenuMirror(host, kind)
+    assert shown.header() == "Connecting…"
+    assert shown.row("Mark all as read")["enabled"] is False
+    assert shown.row("Pause pop-ups")["toggle-state"] == 0
+    first.release()
+    counted(host, 3)
+    wait_for("the header to follow the state", lambda: shown.header() == "3 unread notifications")
+    wait_for("Mark all to be enabled", lambda: shown.row("Mark all as read")["enabled"] is True)
+    pause = host.row_id("Pause pop-ups")
+    host.menu("Event", "isvu", (pause, "clicked", ("i", 0), 0))
+    wait_for("the pause tick", lambda: shown.row("Pause pop-ups")["toggle-state"] == 1)
+    host.menu("Event", "isvu", (host.row_id("Mark all as read"), "clicked", ("i", 0), 0))
+    wait_for("mark all at the server", lambda: server.store.unread_count("alice") == 0)
+    wait_for("the count to follow", lambda: shown.header() == "No unread notifications")
+    assert shown.row("Mark all as read")["enabled"] is False
+    assert shown.rows() == [{**MenuMirror.DEFAULTS, **p} for _i, p in host.layout()]
+
+
+def test_registers_again_when_the_tray_drops_the_item(
+    host: Host, start_app: Callable[..., App]
+) -> None:
+    # GNOME's extension, right after the shell starts, may fail to read a new item
+    # ("Argument two may not be null") and unregister it: the icon must come back
+    app = start_app()
+    service = host.item_service()
+    counted(host, 3)
+    host.drop(service)
+    wait_for("the item to register again", lambda: host.registered_times() >= 2)
+    assert host.items == [service]
+    assert "registering it again" in app.stderr()
+    # a second drop waits longer, but comes back too
+    host.drop(service)
+    wait_for("the item to register a third time", lambda: host.registered_times() >= 3)
+    # another item's drop is none of ours
+    host.bus.emit(
+        "/StatusNotifierWatcher",
+        "org.kde.StatusNotifierWatcher",
+        "StatusNotifierItemUnregistered",
+        "s",
+        (f"{service}0/StatusNotifierItem",),
+    )
+    counted(host, 3)
+    assert host.registered_times() == 3
+    assert app.proc.poll() is None
+
+
+def test_registers_again_when_the_tray_forgets_the_item_silently(
+    bus_address: str, start_app: Callable[..., App]
+) -> None:
+    # a host that loses the item without a signal: RegisteredStatusNotifierItems tells
+    host = Host(bus_address, lists_items=False)
+    try:
+        app = start_app()
+        host.item_service()
+        wait_for("a check and a second registration", lambda: host.registered_times() >= 2)
+        assert "the tray does not list the icon" in app.stderr().lower()
+    finally:
+        host.close()

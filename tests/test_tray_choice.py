@@ -15,7 +15,14 @@ from traynotify.core.toasts import Toast
 from traynotify.desktop.choose import Probe, choose
 from traynotify.desktop.icons import render_icon
 from traynotify.desktop.notify.freedesktop import action_for, actions_for, body_text
-from traynotify.desktop.tray.dbusmenu import DBusMenu, Ids, entry_props, rows_for
+from traynotify.desktop.tray.dbusmenu import (
+    Changes,
+    DBusMenu,
+    Ids,
+    changes,
+    entry_props,
+    rows_for,
+)
 from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body, tooltip_of
 
 NOW = datetime(2026, 5, 22, 12, 0, tzinfo=timezone.utc)
@@ -84,11 +91,33 @@ def test_menu_item_properties() -> None:
     assert rows["No unread notifications"] == {
         "label": ("s", "No unread notifications"),
         "enabled": ("b", False),
+        "visible": ("b", True),
     }
     assert rows["Mark all as read"]["enabled"] == ("b", False)  # nothing to mark
+    # defaults are sent too: libdbusmenu-qt keeps an old value a layout leaves out
+    assert rows["Refresh now"]["enabled"] == ("b", True)
     assert rows["Pause pop-ups"]["toggle-type"] == ("s", "checkmark")
     assert rows["Pause pop-ups"]["toggle-state"] == ("i", 1)
-    assert rows[""] == {"type": ("s", "separator")}
+    assert rows[""] == {"type": ("s", "separator"), "visible": ("b", True)}
+
+
+def test_menu_changes_as_the_signals_carry_them() -> None:
+    ids = Ids()
+    start = rows_for(build_menu(TrayState(), NOW), ids)
+    ok = TrayState(status=Status.OK, count=1, items=(note(7, "A"),), popups_paused=True)
+    later = rows_for(build_menu(ok, NOW), ids)
+    diff = changes(start, later)
+    updated = dict(diff.updated)
+    header, mark_all, pause = (
+        next(r.id for r in later if dict(r.props).get("label", ("s", ""))[1] == label)
+        for label in ("1 unread notification", "Mark all as read", "Pause pop-ups")
+    )
+    assert updated[header] == {"label": ("s", "1 unread notification")}
+    assert updated[mark_all] == {"enabled": ("b", True)}
+    assert updated[pause] == {"toggle-state": ("i", 1)}
+    assert diff.layout  # a notification row came
+    assert diff.removed == []
+    assert changes(later, rows_for(build_menu(ok, NOW), ids)) == Changes([], [], False)
 
 
 def test_sni_status_and_tooltip() -> None:
@@ -189,7 +218,13 @@ def test_markup_escape_matches_html_escape(text: str) -> None:
 
 
 class _Bus:
-    """The edge a menu talks to: it only exports itself and emits signals."""
+    """The edge a menu talks to: it only exports itself and emits signals in order."""
+
+    def __init__(self) -> None:
+        self.order = threading.RLock()
+
+    def in_order(self) -> threading.RLock:
+        return self.order
 
     def export(self, path: str, *interfaces: object) -> None:
         pass
@@ -199,9 +234,10 @@ class _Bus:
 
 
 def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> None:
-    """The host asks for the menu (AboutToShow, on the D-Bus thread) at the moment
-    the poller publishes the state that drops a clicked row: the menu must end on
-    the newer state, never on the one the click already left behind."""
+    """The host closes the menu (an Event, on the D-Bus thread: the rows that waited
+    are applied) at the moment the poller publishes the state that drops a clicked
+    row: the menu must end on the newer state, never on the one the click already
+    left behind. (While the menu is open, rows stay put: see tests/test_still_menu.py.)"""
     before = TrayState(status=Status.OK, count=2, items=(note(7, "A"), note(5, "B", 2)))
     after = TrayState(status=Status.OK, count=1, items=(note(5, "B", 2),))
     current = [before]
@@ -215,7 +251,7 @@ def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> 
         return build_menu(state, NOW)
 
     menu = DBusMenu(_Bus(), entries, lambda action: None)  # type: ignore[arg-type]
-    host = threading.Thread(target=menu.about_to_show, args=(0,), name="host")
+    host = threading.Thread(target=menu.event, args=(0, "closed", ("i", 0), 0), name="host")
     host.start()
     assert host_read.wait(10)
     current[0] = after  # the poller publishes the state after the click...

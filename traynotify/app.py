@@ -16,22 +16,30 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .api.client import Client
+from .api.models import Notification
 from .core.bar import bar_state, to_wire
+from .core.clicks import click_target
 from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
+from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import Poller, PollerConfig
 from .core.snooze import Snooze, utc
-from .core.state import Status, TrayState
+from .core.state import TrayState
 from .core.text import one_line
+from .core.throttle import POLL_GAP, POPUP_GAP, may_go, refresh_now, wait_before
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
+from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import COMMANDS, Instance, send
+from .desktop.instance import COMMANDS, Instance, request
+from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
+from .desktop.snooze_store import FILE_NAME as SNOOZE_FILE
 from .desktop.snooze_store import SNOOZE_CHANGED, SnoozeStore
+from .desktop.snooze_store import snooze_path as snooze_file
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
 
@@ -150,6 +158,109 @@ class SnoozeKeeper:
             self._wake.clear()
 
 
+_UNKNOWN = object()
+
+
+class ChannelWords:
+    """A second start, ``login`` and ``logout`` as poller commands, at a bounded rate.
+
+    Any process of the user may send these over the channel as often as it likes, so
+    they go to the poller only as :mod:`traynotify.core.throttle` allows: a second
+    start's refresh (a whole walk) at most once a minute, a poll for a changed key at
+    most once per POLL_GAP (and only when the key did change), the "already running"
+    pop-up at most once per POPUP_GAP. Whatever comes sooner is dropped. Runs on the
+    channel's thread and never waits there: the key is read again on a thread of its own.
+    """
+
+    def __init__(
+        self,
+        key_source: Callable[[], str | None],
+        forget_key: Callable[[], None],
+        *,
+        refresh: Callable[[], None],
+        new_key: Callable[[], None],
+        toast: Callable[[Toast], object],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = key_source
+        self._forget_key = forget_key
+        self._refresh = refresh
+        self._new_key = new_key
+        self._toast = toast
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_poll: float | None = None
+        self._last_walk: float | None = None
+        self._last_popup: float | None = None
+        self._key_in_use: object = _UNKNOWN
+        self._check = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def key_source(self) -> str | None:
+        """The key, as the poller asks for it (remembered, to tell a change)."""
+        key = self._source()
+        self._key_in_use = key
+        return key
+
+    def activate(self) -> bool:
+        """A second start: refresh, and show the app is here; False when it refreshed
+        too lately to again (the second start then says so)."""
+        now = self._clock()
+        with self._lock:
+            popup = may_go(now, self._last_popup, POPUP_GAP)
+            if popup:
+                self._last_popup = now
+            refresh = refresh_now(now, self._last_poll, self._last_walk)
+            if refresh:
+                self._last_poll = self._last_walk = now
+        if refresh:
+            self._refresh()
+        if popup:
+            self._toast(
+                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
+            )
+        return refresh
+
+    def key_changed(self) -> None:
+        """``login`` or ``logout``: read the key again, and poll if it is another."""
+        self._forget_key()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="traynotify-key", daemon=True
+                )
+                self._thread.start()
+        self._check.set()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._check.wait()
+            if self._stop.is_set():
+                return
+            self._check.clear()
+            try:
+                key = self._source()  # may ask the keyring: never on the channel's thread
+            except Exception:  # the poller reports a keyring that fails; ask it to try
+                key = None
+                self._key_in_use = _UNKNOWN
+            if key == self._key_in_use:
+                continue  # the same key: nothing to ask the server
+            with self._lock:
+                wait = wait_before(self._clock(), self._last_poll, POLL_GAP)
+            if wait and self._stop.wait(wait):
+                return
+            self._check.clear()  # words that came while waiting are this poll's too
+            with self._lock:
+                self._last_poll = self._clock()
+            self._key_in_use = key
+            self._new_key()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._check.set()
+
+
 class App:
     """One running tray app."""
 
@@ -158,7 +269,7 @@ class App:
         settings: Settings,
         key_source: Callable[[], str | None],
         seen_path: Path,
-        opener: Callable[[str], bool] = open_url,
+        opener: Callable[[str], str | None] = open_url,
         *,
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
@@ -179,9 +290,17 @@ class App:
         self.published = TrayState()
         """The last state the poller published: what status bars are told."""
         self.snooze = SnoozeKeeper(
-            SnoozeStore(snooze_path or state_dir() / "snooze.json"),
+            SnoozeStore(snooze_path or snooze_file()),
             lambda paused: self.poller.set_popups_paused(paused),
             settings.popups,
+        )
+        self.words = ChannelWords(
+            key_source,
+            self._key_changed,
+            refresh=lambda: self.poller.refresh(),
+            new_key=lambda: self.poller.key_changed(),
+            # a notification daemon may be slow to answer: never on the channel's thread
+            toast=lambda toast: self._in_background(lambda: self.notifier.show(toast)),
         )
         self.poller = Poller(
             config=PollerConfig(
@@ -190,7 +309,7 @@ class App:
                 muted_types=settings.muted_types,
                 popups=settings.popups and self.snooze.current is None,
             ),
-            key_source=key_source,
+            key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
             publish=self._publish,
@@ -205,6 +324,7 @@ class App:
         with _ending_on_signals(self.quit):
             self.tray.run(on_ready=self._started)
         self.snooze.stop()
+        self.words.stop()
         self.poller.stop(timeout=0.5)
         return 0
 
@@ -229,7 +349,7 @@ class App:
     def on_action(self, action: Action) -> None:
         kind = action.kind
         if kind == "open" and action.notification_id is not None:
-            self.open_notification(action.notification_id)
+            self.open_notification(action.notification_id, action.subject)
         elif kind == "mark_read" and action.notification_id is not None:
             self.poller.mark_read(action.notification_id)  # a pop-up's "Mark read"
         elif kind == "mark_all":
@@ -237,7 +357,7 @@ class App:
         elif kind == "open_console":
             url = safe_link(self.settings.console_url, "/")
             if url:
-                self._in_background(lambda: self.opener(url))
+                self._in_background(lambda: self._open_page(url))
         elif kind == "refresh":
             self.poller.refresh()
         elif kind == "toggle_popups":
@@ -277,19 +397,22 @@ class App:
             return None
         if command == "read-all":
             # Through the poller, which marks only what the user has been shown.
-            if self.published.status in (Status.SIGNED_OUT, Status.STARTING):
-                return {"accepted": False}
-            self.on_action(Action("mark_all"))
-            return {"accepted": True, "count": self.published.count}
-        if command not in ("key-changed", "activate"):
-            return None
-        self._key_changed()
-        self.poller.key_changed()  # re-read the key and poll now
-        if command == "activate":  # started again: show we are here
-            self.notifier.show(
-                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
-            )
+            state = self.published
+            outcome = before_sending(state)
+            if outcome is None:
+                self.on_action(Action("mark_all"))
+                outcome = MarkAllOutcome(Done.SENT, state.count)
+            return outcome.to_wire()
+        if command == "activate":  # started again: refresh, and show we are here
+            return {"refreshing": self.words.activate()}
+        if command == "key-changed":
+            self.words.key_changed()
         return None
+
+    def _open_page(self, url: str) -> None:
+        problem = self.opener(url)
+        if problem is not None:
+            self._not_opened(url, problem)
 
     def _show_autostart(self) -> bool:
         assert self.autostart is not None
@@ -308,9 +431,16 @@ class App:
             self.poller.note(str(os_error(self.autostart.location, exc)))
         self._show_autostart()
 
-    def open_notification(self, notification_id: int) -> None:
-        note = next((n for n in self.poller.state.items if n.id == notification_id), None)
+    def open_notification(self, notification_id: int, subject: Notification | None = None) -> None:
+        """Open what a pop-up or row showed, and mark it read once a browser took it."""
+        note = click_target(self.poller.state, notification_id, subject)
         if note is None:
+            self.poller.note(
+                _("“{title}” is no longer unread.").format(title=one_line(subject.title, 40))
+                if subject is not None
+                else _("That notification is no longer unread.")
+            )
+            self.poller.refresh()
             return
         url = safe_link(self.settings.console_url, note.link)
         if note.link and url is None:
@@ -331,12 +461,25 @@ class App:
             return
 
         def open_then_mark() -> None:
-            if self.opener(url):
+            problem = self.opener(url)
+            if problem is None:
                 self.poller.mark_read(note.id)
-            else:
-                self.poller.note(_("Could not start a browser for {url}.").format(url=url))
+                return
+            # Left unread: the user has not seen it. Say so where they look.
+            self._not_opened(url, problem, note.title)
 
         self._in_background(open_then_mark)
+
+    def _not_opened(self, url: str, problem: str, title: str | None = None) -> None:
+        self.poller.note(_("Could not open a browser: {problem}").format(problem=problem))
+        head = (
+            _("Could not open “{title}”").format(title=one_line(title, 60))
+            if title is not None
+            else _("Could not open a browser")
+        )
+        self.notifier.show(
+            Toast(head, _("{problem}. The link: {url}").format(problem=problem, url=url))
+        )
 
     @staticmethod
     def _in_background(job: Callable[[], object]) -> None:
@@ -349,9 +492,22 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
     from .desktop.autostart import for_platform
     from .desktop.credentials import KeySource, KeyStore
 
+    env = dict(env)  # the key source's own copy: children never see the key (below)
+    scrub_environ()
     instance = Instance(state_dir())
     if not instance.acquire():
         return hand_over(instance.folder)
+    assert instance.place is not None
+    place: Folder = instance.place
+    if place.problem is not None:
+        print(
+            "traynotify: "
+            + _(
+                "the state folder {wanted} is not this user's alone ({reason}); "
+                "keeping traynotify's files in {path} instead."
+            ).format(wanted=place.wanted, reason=place.problem, path=place.path),
+            file=sys.stderr,
+        )
     try:
         try:
             key_from_env(env)
@@ -361,9 +517,10 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
         app = App(
             settings,
             source,
-            state_dir() / "seen.json",
+            place.file("seen.json"),
             autostart=for_platform(),
             key_changed=source.changed,
+            snooze_path=place.file(SNOOZE_FILE),
         )
         if problems:
             more = len(problems) - 1
@@ -379,17 +536,29 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
 def hand_over(folder: Path, attempts: int = 20) -> int:
     """Another tray app runs: ask it to refresh (it may still be starting up)."""
     for _attempt in range(attempts):
-        if send(folder, "activate"):
-            print(_("traynotify is already running; it will refresh now."))
+        answer = request(folder, "activate")
+        if answer is not None and answer.get("ok") is True:
+            if answer.get("refreshing") is False:  # it did a moment ago: not again so soon
+                print(_("traynotify is already running; it refreshed less than a minute ago."))
+            else:
+                print(_("traynotify is already running; it will refresh now."))
             return 0
         time.sleep(0.25)
     print(
         "traynotify: "
         + _("another traynotify is running but does not answer; quit it, or end the process.")
-        + f" ({folder / 'instance.json'})",
+        + f" ({_info_file(folder)})",
         file=sys.stderr,
     )
     return 1
+
+
+def _info_file(folder: Path) -> Path:
+    from .desktop.channel import INFO_NAME
+    from .desktop.local import find
+
+    place = find(folder)
+    return place.file(INFO_NAME) if place is not None else folder / INFO_NAME
 
 
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -398,6 +567,7 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from .devserver.demo import DemoServer
     from .devserver.samples import DEMO_KEY
 
+    scrub_environ()
     demo = DemoServer(args.port)  # holds the port; answers once started
     settings = replace(
         Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0

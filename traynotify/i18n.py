@@ -44,11 +44,14 @@ def os_language() -> str | None:
         if sys.platform == "darwin":
             import subprocess
 
+            from .desktop.children import child_env
+
             done = subprocess.run(
                 ["/usr/bin/defaults", "read", "-g", "AppleLocale"],
                 capture_output=True,
                 text=True,
                 timeout=2,
+                env=child_env(),
             )
             return done.stdout.strip() or None
     except Exception:  # no answer: English it is, never a failed start

@@ -3,7 +3,8 @@
 A daemon thread receives every message and dispatches it: replies to the call
 that waits for them, method calls to the exported objects, signals to their
 subscribers. Handlers run on that thread and must not block. Sending is safe
-from any thread.
+from any thread; :meth:`Bus.in_order` keeps a reply and a signal about the same
+change in the order they were made.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ class Bus:
         self._conn = conn
         self.unique_name: str = conn.unique_name
         self._lock = threading.Lock()
+        self._order = threading.RLock()
         self._pending: dict[int, Callable[[Message], None]] = {}
         self._objects: dict[str, dict[str, Interface]] = {}
         self._subscriptions: list[tuple[MatchRule, Handler]] = []
@@ -195,6 +197,12 @@ class Bus:
         self._closed.set()
         with contextlib.suppress(OSError):
             self._conn.close()
+
+    def in_order(self) -> contextlib.AbstractContextManager[bool]:
+        """Held while a method call is answered (from computing the reply to sending
+        it): hold it to change what replies read and send the signal that says so, and
+        no reply computed before the change leaves after that signal."""
+        return self._order
 
     def on_lost(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (on the bus thread) if the bus goes away."""
@@ -244,7 +252,8 @@ class Bus:
         return reply_body(reply)
 
     def emit(self, path: str, interface: str, name: str, sig: str, body: tuple[Any, ...]) -> None:
-        self.send(new_signal(DBusAddress(path, interface=interface), name, sig or None, body))
+        with self._order:
+            self.send(new_signal(DBusAddress(path, interface=interface), name, sig or None, body))
 
     def subscribe(self, rule: MatchRule, handler: Handler) -> None:
         """Receive signals matching ``rule``; the bus hears of it before any later call."""
@@ -305,6 +314,19 @@ class Bus:
         no_reply = bool(msg.header.flags & 1)
         with self._lock:
             interfaces = self._objects.get(path)
+        with self._order:
+            self._answer_in_order(msg, interfaces, path, iface_name, member, sig, no_reply)
+
+    def _answer_in_order(
+        self,
+        msg: Message,
+        interfaces: Mapping[str, Interface] | None,
+        path: str,
+        iface_name: str | None,
+        member: str,
+        sig: str,
+        no_reply: bool,
+    ) -> None:
         try:
             if interfaces is None:
                 if iface_name == INTROSPECTABLE and member == "Introspect":
@@ -420,6 +442,12 @@ def name_owner_rule(name: str) -> MatchRule:
     )
     rule.add_arg_condition(0, name)
     return rule
+
+
+def signal_rule(interface: str, member: str) -> MatchRule:
+    """One signal of one interface, from whoever sends it (the owner of a well-known
+    name changes when its program restarts)."""
+    return MatchRule(type="signal", interface=interface, member=member)
 
 
 def has_owner(bus: Bus, name: str, timeout: float = 2.0) -> bool:

@@ -25,9 +25,10 @@ SNOOZE_CHANGED = "snooze-changed"
 
 
 def snooze_path() -> Path:
-    from .paths import state_dir
+    """Where the snooze is kept: in the state folder this user owns (see :mod:`.local`)."""
+    from .local import state_folder
 
-    return state_dir() / FILE_NAME
+    return state_folder().file(FILE_NAME)
 
 
 class SnoozeStore:

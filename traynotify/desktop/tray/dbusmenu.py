@@ -1,18 +1,39 @@
 """The tray menu over ``com.canonical.dbusmenu`` (versions 2 and 3).
 
 The rows come from :func:`traynotify.core.menu.build_menu`. Each row keeps its id for
-as long as it means the same thing (the same action on the same notification),
-so a click on a menu the host drew a moment ago still does what it showed.
+as long as it means the same thing (the same action on the same notification, drawn
+the same way), so a click on a menu the host drew a moment ago still does what it
+showed.
+
+What hosts read, and so what a change must say (from their sources):
+
+- GNOME's AppIndicator extension reads only ``type`` and ``children-display`` on a
+  layout update, and a row's other properties once, when its id is new; after that,
+  only ``ItemsPropertiesUpdated`` changes them.
+- libdbusmenu-qt (Plasma, LXQt) updates a known row from the properties present in
+  the layout: one left out keeps its old value, so every property is sent, defaults
+  too. ``type`` and ``toggle-type`` it reads only when it first sees an id.
+- libdbusmenu-gtk (waybar, Xfce, MATE) re-reads the layout on ``LayoutUpdated`` with
+  a higher revision, and applies ``ItemsPropertiesUpdated``.
+
+So a change to a row's properties is sent as ``ItemsPropertiesUpdated`` (changed and
+removed properties), a change to the rows themselves as ``LayoutUpdated`` with a new
+revision, and a row that would be drawn differently (a separator, a check item) gets
+a new id. Replies and these signals leave in the order the menu changed (see
+:meth:`traynotify.desktop.dbus.Bus.in_order`), so a host never reads an old row after
+the signal that replaced it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...core import menuhold
 from ...core.menu import Action, Entry
 from ..dbus import Bus, Interface, Method, MethodError, Property
 
@@ -44,20 +65,34 @@ def mnemonic_safe(label: str) -> str:
 
 
 def entry_props(entry: Entry) -> Props:
-    """The item's properties, leaving out the defaults (as the protocol asks)."""
+    """Every property of the item, defaults included (a host may keep a stale one).
+
+    ``type`` is left out for standard items: GNOME's extension rebuilds a row each
+    time it is told its type, and a row's type never changes under one id.
+    """
     if entry.separator:
-        return {"type": ("s", "separator")}
-    props: Props = {"label": ("s", mnemonic_safe(entry.label))}
-    if not (entry.enabled and entry.action is not None):
-        props["enabled"] = ("b", False)
+        return {"type": ("s", "separator"), "visible": ("b", True)}
+    props: Props = {
+        "label": ("s", mnemonic_safe(entry.label)),
+        "enabled": ("b", entry.enabled and entry.action is not None),
+        "visible": ("b", True),
+    }
     if entry.checked is not None:
         props["toggle-type"] = ("s", "checkmark")
         props["toggle-state"] = ("i", 1 if entry.checked else 0)
     return props
 
 
+def shape(entry: Entry) -> str:
+    """How a host draws the row; hosts read it once per id, so it is part of the id."""
+    if entry.separator:
+        return "separator"
+    return "check" if entry.checked is not None else "standard"
+
+
 class Ids:
-    """Stable item ids: the same row (by what it does) keeps its id across rebuilds."""
+    """Stable item ids: the same row (by what it does and how it is drawn) keeps its id
+    across rebuilds; a row whose meaning changed gets a new one."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[object, ...], int] = {}
@@ -67,11 +102,17 @@ class Ids:
         out = []
         for position, entry in enumerate(entries):
             if entry.action is not None:
-                base: tuple[object, ...] = (entry.action.kind, entry.action.notification_id)
+                # "default": "and 3 more…" and the console's own row do the same thing
+                base: tuple[object, ...] = (
+                    entry.action.kind,
+                    entry.action.notification_id,
+                    entry.default,
+                )
             elif entry.separator:
                 base = ("separator",)
             else:  # an informational line: the header, a notice
                 base = ("info", position)
+            base = (*base, shape(entry))
             occurrence = seen.get(base, 0)
             seen[base] = occurrence + 1
             key = (*base, occurrence)
@@ -93,6 +134,38 @@ def rows_for(entries: Sequence[Entry], ids: Ids) -> tuple[Row, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a host must be told after a rebuild."""
+
+    updated: list[tuple[int, Props]]
+    """(id, changed properties) of rows the host already knows."""
+    removed: list[tuple[int, list[str]]]
+    """(id, names of properties that are gone) of rows the host already knows."""
+    layout: bool
+    """Rows came, went or moved: the host must read the layout again."""
+
+
+def changes(old: Sequence[Row], new: Sequence[Row]) -> Changes:
+    """The difference between two menus, as dbusmenu's two signals carry it."""
+    before = {r.id: dict(r.props) for r in old}
+    updated: list[tuple[int, Props]] = []
+    removed: list[tuple[int, list[str]]] = []
+    for row in new:
+        was = before.get(row.id)
+        if was is None:
+            continue
+        now = dict(row.props)
+        changed = {k: v for k, v in now.items() if was.get(k) != v}
+        gone = sorted(k for k in was if k not in now)
+        if changed:
+            updated.append((row.id, changed))
+        if gone:
+            removed.append((row.id, gone))
+    layout = [r.id for r in old] != [r.id for r in new]
+    return Changes(updated, removed, layout)
+
+
 def _filter(props: Props, names: Sequence[str]) -> Props:
     return {k: v for k, v in props.items() if k in names} if names else props
 
@@ -105,12 +178,20 @@ class DBusMenu:
         bus: Bus,
         entries: Callable[[], list[Entry]],
         on_click: Callable[[Action], None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        hold_quiet: float = menuhold.QUIET,
     ) -> None:
         self._bus = bus
         self._entries = entries
         self._on_click = on_click
         self._ids = Ids()
         self._lock = threading.Lock()
+        self._clock = clock
+        self._quiet = menuhold.quiet_time(hold_quiet)
+        self._hold: menuhold.Hold[Row] = menuhold.Hold()
+        """While the host may be showing the menu, its rows stay put (core.menuhold)."""
+        self._timer: threading.Timer | None = None
         self._rows: tuple[Row, ...] = ()
         self._by_id: dict[int, Row] = {}
         self.revision = 0
@@ -143,25 +224,65 @@ class DBusMenu:
         )
 
     # -- the model --------------------------------------------------------------------
-    def refresh(self, announce: bool = True) -> bool:
-        """Rebuild the rows; if they changed, bump the revision (and tell the host).
+    def refresh(self, announce: bool = True, call: menuhold.Call | None = None) -> bool:
+        """Rebuild the rows; if they changed, bump the revision and tell the host.
 
         Called on the poller's thread (a new state) and the bus thread (the host
-        opens the menu): the rows are read and set under one lock, so a rebuild
-        from an older state cannot land after a newer one (a clicked row would
-        come back), and two rebuilds never hand out the same id.
+        opens the menu): the rows are read, set and announced in the bus's order,
+        so a rebuild from an older state cannot land after a newer one (a clicked
+        row would come back), two rebuilds never hand out the same id, and no reply
+        computed from the old rows leaves after the signals that replace them.
+        ``call``: what the host did, for the hold (see :mod:`traynotify.core.menuhold`).
         """
-        with self._lock:
-            rows = rows_for(self._entries(), self._ids)
+        with self._bus.in_order(), self._lock:
+            latest = rows_for(self._entries(), self._ids)
+            now = self._clock()
+            if call is not None:
+                self._hold = menuhold.after(self._hold, call, now, latest, self._quiet)
+                self._arm(now)
+                log.debug("Menu: the host's %s; held: %s", call.value, self._hold.shown is not None)
+            rows = menuhold.serve(self._hold, now, latest, self._quiet)
             if rows == self._rows:
                 return False
+            diff = changes(self._rows, rows)
             self._rows = rows
             self._by_id = {r.id: r for r in rows}
             self.revision += 1
-            revision = self.revision
-        if announce:
-            self._bus.emit(PATH, INTERFACE, "LayoutUpdated", "ui", (revision, ROOT))
+            if announce:
+                self._announce(diff, self.revision)
         return True
+
+    def _arm(self, now: float) -> None:
+        """Apply what waited when the hold runs out by itself (under the lock)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        end = menuhold.deadline(self._hold, self._quiet)
+        if end is not None:
+            self._timer = threading.Timer(max(0.0, end - now) + 0.05, self.refresh)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _host_asked(self) -> None:
+        """A word from the host that keeps an open menu open (and opens nothing)."""
+        with self._lock:
+            now = self._clock()
+            held = menuhold.held(self._hold, now, self._quiet)
+            self._hold = menuhold.after(self._hold, menuhold.Call.ASK, now, (), self._quiet)
+            if held:
+                self._arm(now)
+
+    def _announce(self, diff: Changes, revision: int) -> None:
+        if diff.updated or diff.removed:
+            self._bus.emit(
+                PATH,
+                INTERFACE,
+                "ItemsPropertiesUpdated",
+                "a(ia{sv})a(ias)",
+                (diff.updated, diff.removed),
+            )
+        # always: a host that reads only layouts (or missed a signal) catches up here
+        self._bus.emit(PATH, INTERFACE, "LayoutUpdated", "ui", (revision, ROOT))
 
     def _node(self, row: Row, names: Sequence[str]) -> tuple[int, Props, list[Any]]:
         return (row.id, _filter(dict(row.props), names), [])
@@ -218,29 +339,47 @@ class DBusMenu:
         return (errors,)
 
     def about_to_show(self, id_: int) -> tuple[bool]:
+        """Rebuild (relative times age); a change is announced by signal, so the answer
+        is False. With True, libdbusmenu-qt reads the layout itself and then ignores
+        the next LayoutUpdated, which would be the one after a later, real change."""
         if id_ != ROOT and id_ not in self._by_id:
             raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
-        return (self.refresh() if id_ == ROOT else False,)
+        if id_ == ROOT:
+            self.refresh(call=menuhold.Call.SHOW)
+        else:
+            self._host_asked()
+        return (False,)
 
     def about_to_show_group(self, ids: list[int]) -> tuple[list[int], list[int]]:
         with self._lock:
             known = set(self._by_id) | {ROOT}
         errors = [i for i in ids if i not in known]
-        updated = [ROOT] if ROOT in ids and self.refresh() else []
-        return updated, errors
+        if ROOT in ids:
+            self.refresh(call=menuhold.Call.SHOW)
+        elif ids:
+            self._host_asked()
+        return [], errors
 
     def _event(self, id_: int, event_id: str) -> bool:
         """Act on one event; False if the id is not in the menu."""
         with self._lock:
             row = self._by_id.get(id_)
         if id_ == ROOT:
+            if event_id in ("opened", "closed"):
+                call = menuhold.Call.SHOW if event_id == "opened" else menuhold.Call.CLOSE
+                self.refresh(call=call)
+            else:
+                self._host_asked()
             return True
         if row is None:
             return False
         if event_id == "clicked" and row.enabled and row.action is not None:
             log.debug("Menu click: %s", row.action)
             try:
-                self._on_click(row.action)
+                self._on_click(row.action)  # the row as the host showed it
             except Exception:  # a failing click must not take the menu down
                 log.exception("Menu action %s failed.", row.action.kind)
+            self.refresh(call=menuhold.Call.CLICK)  # the menu closes: apply what waited
+        else:
+            self._host_asked()
         return True

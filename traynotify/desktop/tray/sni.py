@@ -3,7 +3,11 @@
 Shown by KDE Plasma, GNOME with the AppIndicator extension, Xfce, Cinnamon, LXQt
 and waybar-style bars on Wayland, with no GTK and no compiled module. The item
 registers with ``org.kde.StatusNotifierWatcher`` when one is on the bus, and
-again whenever a new one appears (a panel restart, a panel started after us).
+again whenever a new one appears (a panel restart, a panel started after us) or
+the one there drops the item: GNOME's AppIndicator extension, right after the
+shell starts, may fail to read an item and unregister it at once. Registration
+is checked against ``RegisteredStatusNotifierItems`` and retried with a back-off
+(:data:`RETRY_DELAYS`).
 
 Clicks: a left click (``Activate``) runs the menu's default entry, "Open
 notifications in console"; a middle click (``SecondaryActivate``) opens the
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,6 +35,7 @@ from ...core.state import Status, TrayState
 from ...core.text import one_line
 from ..dbus import (
     BUS_NAME,
+    PROPERTIES,
     Bus,
     Interface,
     Method,
@@ -38,6 +44,7 @@ from ..dbus import (
     name_owner_rule,
     reply_body,
     reply_error,
+    signal_rule,
 )
 from ..icons import render_icon
 from ..markup import escape
@@ -53,6 +60,14 @@ ICON_PX = 48
 """One pixmap size: hosts scale the largest they get to their slot (22-24 px, twice
 that on HiDPI), and re-read every pixmap on each change, so no ladder of sizes."""
 TOOLTIP_ITEMS = 5
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""Seconds before registering again after the tray dropped the item, growing, then the
+last one for as long as the tray keeps dropping it."""
+CHECK_AFTER = (3.0, 10.0)
+"""Seconds after a registration to check the tray still lists the item (a host that
+drops it without a signal)."""
+SETTLED = 60.0
+"""A registration that held this long starts the back-off again from its first step."""
 
 Pixmap = tuple[int, int, bytes]
 
@@ -115,6 +130,8 @@ class SniTray:
         bus: Bus,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         own_bus: bool = True,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        check_after: tuple[float, ...] = CHECK_AFTER,
     ) -> None:
         self._bus = bus
         self._own_bus = own_bus
@@ -128,6 +145,14 @@ class SniTray:
         self.service = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
         self.registered = threading.Event()
         """Set once a watcher has accepted the item (for tests and the doctor)."""
+        self._retry_delays = retry_delays
+        self._check_after = check_after
+        self._reg_lock = threading.Lock()
+        self._generation = 0
+        """Counts registrations; a timer or reply of an older one does nothing."""
+        self._drops = 0
+        self._registered_at = 0.0
+        self._timers: list[threading.Timer] = []
         bus.export(ITEM_PATH, self._interface())
         self.menu = dbusmenu.DBusMenu(bus, self._entries, self._click)
         bus.on_lost(self._bus_lost)
@@ -156,6 +181,8 @@ class SniTray:
                 "WindowId": prop("i", lambda: 0),
                 "IconThemePath": prop("s", lambda: ""),
                 "IconName": prop("s", lambda: ""),
+                "IconAccessibleDesc": prop("s", lambda: self._view.title),
+                "AttentionAccessibleDesc": prop("s", lambda: self._view.title),
                 "IconPixmap": prop("a(iiay)", pixmaps),
                 "OverlayIconName": prop("s", lambda: ""),
                 "OverlayIconPixmap": prop("a(iiay)", lambda: []),
@@ -208,7 +235,7 @@ class SniTray:
     def _secondary_activate(self, x: int, y: int) -> tuple[()]:
         items = self._state.items
         if self._state.status is not Status.SIGNED_OUT and items:
-            self._guarded(Action("open", items[0].id))
+            self._guarded(Action("open", items[0].id, items[0]))
         else:
             self._guarded(Action("refresh"))
         return ()
@@ -229,7 +256,7 @@ class SniTray:
         if new.icon != old.icon:
             emit(ITEM_PATH, ITEM_INTERFACE, "NewIcon", "", ())
             emit(ITEM_PATH, ITEM_INTERFACE, "NewAttentionIcon", "", ())
-        if new.title != old.title:
+        if new.title != old.title:  # the accessible descriptions are the title too
             emit(ITEM_PATH, ITEM_INTERFACE, "NewTitle", "", ())
         if new.tooltip != old.tooltip:
             emit(ITEM_PATH, ITEM_INTERFACE, "NewToolTip", "", ())
@@ -240,6 +267,9 @@ class SniTray:
     def run(self, on_ready: Callable[[], None]) -> None:
         """Show the item and block until :meth:`stop` (or the session bus goes away)."""
         self._bus.subscribe(name_owner_rule(WATCHER), self._watcher_changed)
+        self._bus.subscribe(
+            signal_rule(WATCHER, "StatusNotifierItemUnregistered"), self._unregistered
+        )
         self._bus.call(
             bus_call(
                 BUS_NAME, "/org/freedesktop/DBus", BUS_NAME, "RequestName", "su", (self.service, 4)
@@ -256,6 +286,11 @@ class SniTray:
 
     def stop(self) -> None:
         self._stopped.set()
+        with self._reg_lock:
+            self._generation += 1
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
 
     # -- registration (on the bus thread) -------------------------------------------------
     def _named(self, reply: Any) -> None:
@@ -284,26 +319,110 @@ class SniTray:
     def _watcher_changed(self, msg: Any) -> None:
         _name, _old, new = msg.body
         self.registered.clear()
+        with self._reg_lock:
+            self._drops = 0
         if new:
             log.info("A tray (StatusNotifierWatcher) appeared; showing the icon there.")
             self._register()
         else:
+            with self._reg_lock:  # nothing to register with: stop the timers
+                self._generation += 1
             log.info("The tray (StatusNotifierWatcher) went away; waiting for it to return.")
 
+    def _is_us(self, entry: str) -> bool:
+        """Watchers list items as "service", "service/path" or "service + path"."""
+        return any(
+            entry == name or entry.startswith(name + "/")
+            for name in {self.service, self._bus.unique_name}
+        )
+
+    def _unregistered(self, msg: Any) -> None:
+        (entry,) = msg.body
+        if isinstance(entry, str) and self._is_us(entry):
+            self._dropped("the tray dropped the icon (StatusNotifierItemUnregistered)")
+
+    def _dropped(self, why: str) -> None:
+        """Register again after the next step of the back-off."""
+        self.registered.clear()
+        with self._reg_lock:
+            if self._stopped.is_set():
+                return
+            if time.monotonic() - self._registered_at > SETTLED:
+                self._drops = 0
+            delay = self._retry_delays[min(self._drops, len(self._retry_delays) - 1)]
+            self._drops += 1
+            self._generation += 1
+            generation = self._generation
+        (log.info if self._drops <= 2 else log.debug)(
+            "%s; registering it again in %g s.", why[0].upper() + why[1:], delay
+        )
+        self._later(delay, generation, self._register)
+
+    def _later(self, delay: float, generation: int, then: Callable[[], None]) -> None:
+        def fire() -> None:
+            with self._reg_lock:
+                current = generation == self._generation and not self._stopped.is_set()
+                if timer in self._timers:
+                    self._timers.remove(timer)
+            if current:
+                then()
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._reg_lock:
+            self._timers.append(timer)
+        timer.start()
+
     def _register(self) -> None:
+        with self._reg_lock:
+            self._generation += 1
+            generation = self._generation
+
         def done(reply: Any) -> None:
             try:
                 reply_body(reply)
             except Exception:
                 log.warning("The tray refused the icon: %s", reply_error(reply))
                 return
+            with self._reg_lock:
+                if generation != self._generation:
+                    return
+                self._registered_at = time.monotonic()
             self.registered.set()
+            for delay in self._check_after:
+                self._later(delay, generation, lambda: self._check(generation))
 
         self._bus.call(
             bus_call(
                 WATCHER, WATCHER_PATH, WATCHER, "RegisterStatusNotifierItem", "s", (self.service,)
             ),
             done,
+        )
+
+    def _check(self, generation: int) -> None:
+        """Ask the watcher whether it still lists the item; register again if not."""
+
+        def answer(reply: Any) -> None:
+            try:
+                ((_sig, items),) = reply_body(reply)
+            except Exception:  # a watcher without the property: trust the signal
+                return
+            with self._reg_lock:
+                if generation != self._generation:
+                    return
+            if not any(isinstance(i, str) and self._is_us(i) for i in items):
+                self._dropped("the tray does not list the icon")
+
+        self._bus.call(
+            bus_call(
+                WATCHER,
+                WATCHER_PATH,
+                PROPERTIES,
+                "Get",
+                "ss",
+                (WATCHER, "RegisteredStatusNotifierItems"),
+            ),
+            answer,
         )
 
     def _bus_lost(self) -> None:
