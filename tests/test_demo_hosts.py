@@ -64,8 +64,19 @@ def port_of(server: ContractServer) -> int:
     return int(server.url.rsplit(":", 1)[1])
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:{p}", "localhost:{p}", "[::1]:{p}", "LocalHost:{p}"])
-def test_loopback_hosts_with_the_port_are_answered(server: ContractServer, host: str) -> None:
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:{p}",
+        "localhost:{p}",
+        "[::1]:{p}",
+        "LocalHost:{p}",
+        "127.0.0.1",  # the port left out, as for a default one (RFC 9110)
+        "localhost:8443",  # an https front on loopback names its own port
+    ],
+)
+def test_loopback_hosts_are_answered(server: ContractServer, host: str) -> None:
+    """The name is what a rebound page cannot fake: its browser sends the page's own."""
     port = port_of(server)
     status, body = exchange(port, raw_request(port, host=host.format(p=port)))
     assert (status, body) == (200, {"count": 3})
@@ -76,10 +87,13 @@ def test_loopback_hosts_with_the_port_are_answered(server: ContractServer, host:
     [
         "evil.example:{p}",  # a rebound DNS name
         "evil.example",
-        "127.0.0.1",  # no port, and the port is not 80
-        "localhost",
-        "127.0.0.1:1",  # another port
+        "127.0.0.1.evil.example",
         "127.0.0.1:{p}.evil.example",
+        "127.0.0.1:{p}:1",
+        "localhost:http",
+        "localhost:123456",
+        "[::1]x:{p}",
+        "::1",
         "localhost.evil.example:{p}",
         "127.0.0.2:{p}",
         "0.0.0.0:{p}",
@@ -106,13 +120,17 @@ def test_two_host_headers_are_refused(server: ContractServer) -> None:
     assert exchange(port, request)[0] == 400
 
 
-def test_without_the_port_only_on_port_80() -> None:
+def test_the_rule_on_its_own() -> None:
     headers = Message()
     headers["Host"] = "localhost"
-    assert refused_headers(headers, 80) is None
-    assert refused_headers(headers, 8080) is not None
+    assert refused_headers(headers) is None
     headers.replace_header("Host", "[::1]")
-    assert refused_headers(headers, 80) is None
+    assert refused_headers(headers) is None
+    headers.replace_header("Host", "rebound.example")
+    assert refused_headers(headers) == (
+        400,
+        "Host must be one of 127.0.0.1, localhost, [::1] (with a port or not).",
+    )
 
 
 @pytest.mark.parametrize(

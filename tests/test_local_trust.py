@@ -29,6 +29,8 @@ from .conftest import KEY
 from .test_cli import cli_env
 
 NOBODY = 65534
+SETPRIV = ("setpriv", "--reuid=4242", "--regid=4242", "--clear-groups")
+"""Run as a made-up user, whose writes a folder's mode stops (root's it does not)."""
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,
     reason="needs root, to make files and processes of another account",
@@ -73,7 +75,10 @@ class Impostor:
             text=True,
         )
         assert self.proc.stdout is not None
-        assert self.proc.stdout.readline() == "ready\n"
+        if self.proc.stdout.readline() != "ready\n":
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+            raise AssertionError("the other account's process did not start")
         self.heard: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -438,3 +443,66 @@ def test_a_link_in_place_of_the_private_folder_is_not_followed(
     place = local.settle(state)
     assert place.path == tmp_path / "tmp" / f"traynotify-{os.geteuid()}"
     assert list(ours.iterdir()) == []
+
+
+def test_a_snooze_planted_in_another_accounts_folder_pauses_nothing(
+    state: Path, runtime: Path, server: ContractServer
+) -> None:
+    nobodys(state)
+    (state / "snooze.json").write_text(json.dumps({"version": 1, "until": None}))
+    os.chown(state / "snooze.json", NOBODY, NOBODY)
+    env = cli_env(BYTESPIKE_API_URL=server.url, BYTESPIKE_API_KEY=KEY)
+    done = traynotify("count", "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["paused"] is False
+    done = traynotify("snooze", "1h", env=env)  # kept in the app's own folder instead
+    assert done.returncode == 0, done.stderr
+    assert (runtime / "traynotify" / "snooze.json").exists()
+    assert json.loads((state / "snooze.json").read_text())["until"] is None
+
+
+def test_a_linked_snooze_file_is_not_read(state: Path, tmp_path: Path) -> None:
+    from traynotify.desktop.snooze_store import SnoozeStore
+
+    state.mkdir(parents=True, mode=0o700)
+    target = tmp_path / "elsewhere.json"
+    target.write_text(json.dumps({"version": 1, "until": None}))
+    (state / "snooze.json").symlink_to(target)
+    assert SnoozeStore(state / "snooze.json").read() is None
+
+
+def test_a_start_under_another_accounts_closed_folder_keeps_its_files_elsewhere(
+    server: ContractServer,
+) -> None:
+    """HOME=/tmp with ~/.local made first by another account, closed to us: before, the
+    state folder could not be made and the tray never started. Run as a made-up user
+    (root's writes would not be stopped by the folder's mode)."""
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="traynotify-test-", dir="/tmp"))
+    try:
+        top.chmod(0o755)
+        shared = nobodys(top / "shared")  # 0755: nobody's, closed to the user
+        (top / "open").mkdir(mode=0o1777)
+        (top / "open").chmod(0o1777)
+        env = no_desktop(
+            BYTESPIKE_API_URL=server.url,
+            XDG_STATE_HOME=str(shared / "state"),
+            XDG_CONFIG_HOME=str(top / "open" / "config"),
+            XDG_RUNTIME_DIR="",
+            TMPDIR=str(top / "open"),
+            HOME=str(top / "open"),
+        )
+        done = subprocess.run(
+            [*SETPRIV, sys.executable, "-m", "traynotify", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Cannot use the state folder" not in done.stderr
+        assert "not this user's alone" in done.stderr, done.stderr
+        assert "No graphical session" in done.stderr
+    finally:
+        shutil.rmtree(top)

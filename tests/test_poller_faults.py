@@ -436,21 +436,36 @@ def test_the_read_row_lookup_after_a_mark_all_covers_exactly_its_own_bound(
     assert h.state.notice == "Also marked read: Arrived during mark all"
 
 
-def test_a_page_whose_rows_are_all_malformed_does_not_end_the_walk(h: Harness) -> None:
-    """The first page of the walk is all malformed rows: the walk goes on to page 2, once,
-    and its rows are listed and told; the bad rows count in the badge only."""
-    for i in range(PAGE_SIZE):
-        add(h.server, f"old {i}", hours=20 + i / 1000)  # newer than the seed's rows
-    bad_page = Rows(set_fields={i: {"link": 5} for i in range(PAGE_SIZE)})
-    h.server.faults.arm(bad_page, path=LIST_PATH, query={"page": "1"}, times=None)
-    h.turn()
-    assert list_pages(h, 0, unread="true") == [1, 2]
-    assert (h.state.count, h.ids) == (PAGE_SIZE + 3, [5001, 5003, 5004])
-    assert [t.title for t in h.toasts] == ["You have 203 unread notifications"]
+# -- malformed rows ----------------------------------------------------------------------
 
 
-def test_one_malformed_row_does_not_make_every_walk_twice_as_long(h: Harness) -> None:
-    h.server.faults.arm(Rows.corrupt(1, "link", 5), path=LIST_PATH, times=None)
+def test_a_walk_goes_on_past_a_page_whose_rows_are_all_malformed(h: Harness) -> None:
+    oldest = add(h.server, "Oldest of many", hours=-48)  # sorts last: on page 2
+    for n in range(PAGE_SIZE):
+        add(h.server, f"Member {n}")
+    h.server.faults.arm(
+        Rows(set_fields={i: {"title": 5} for i in range(PAGE_SIZE)}),
+        path=LIST_PATH,
+        query={"page": "1", "page_size": str(PAGE_SIZE)},
+        times=None,
+    )
     h.turn()
-    assert list_pages(h, 0, unread="true") == [1]
-    assert (h.state.status, h.state.count, h.ids) == (Status.OK, 3, [5001, 5004])
+    assert oldest in h.ids  # page 2 was read: the walk did not take page 1 for the last
+    assert len(h.lists()) == 2  # one walk of two pages, not two walks
+
+
+def test_a_malformed_row_does_not_walk_every_list_twice(h: Harness) -> None:
+    h.server.faults.arm(Rows.missing(1, "title"), path=LIST_PATH, times=None)
+    h.turn()
+    assert (h.state.count, len(h.ids)) == (3, 2)  # the badge counts what the server counts
+    assert len(h.lists()) == 1
+
+
+def test_a_malformed_row_does_not_hide_a_new_one_dated_back(h: Harness) -> None:
+    h.server.faults.arm(Rows.missing(1, "title"), path=LIST_PATH, times=None)
+    h.turn()
+    h.toasts.clear()
+    back = add(h.server, "Dated back", hours=-100)  # below every row shown before
+    h.poller.refresh()  # a full walk, as the periodic one would be
+    h.turn()
+    assert [t.covers for t in h.toasts] == [(back,)]

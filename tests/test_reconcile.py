@@ -498,3 +498,19 @@ def test_also_marked_names_exactly_the_rows_found_when_the_stamps_find_fewer() -
     ]
     found = also_marked(read, unread_before={1}, seen=(), extra=2)
     assert [x.id for x in found] == [10, 11]
+
+
+def test_malformed_rows_the_server_counts_make_a_snapshot_complete() -> None:
+    """Two rows listed, one malformed row skipped, three unread: that is all of them."""
+    b, a = n(2, 20), n(1, 10)
+    assert Snapshot(3, (b, a), skipped=1).complete
+    assert not Snapshot(3, (b, a)).complete
+    assert not Snapshot(4, (b, a), skipped=1).complete
+
+
+def test_merge_prefix_whose_malformed_rows_make_up_the_rest_is_the_whole_list() -> None:
+    b, a = n(2, 20), n(1, 10)
+    merged = merge_prefix(None, (b, a), 3, skipped=1)
+    assert merged is not None
+    assert ([x.id for x in merged.items], merged.skipped, merged.complete) == ([2, 1], 1, True)
+    assert merge_prefix(None, (b, a), 4, skipped=1) is None  # one more than it saw: walk

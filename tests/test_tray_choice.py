@@ -184,19 +184,19 @@ def test_pop_up_actions_match_the_menu() -> None:
 def test_doctor_names_what_is_missing_and_what_to_install() -> None:
     from traynotify.desktop.doctor import MISSING, NOTE, OK, popup_finding, tray_finding
 
-    sni = tray_finding(Probe("linux", watcher=True), host=True, gi=False)
+    sni = tray_finding(Probe("linux", watcher=True, host=True))
     assert (sni.status, sni.fix) == (OK, "")
     assert "StatusNotifierItem" in sni.text
-    no_host = tray_finding(Probe("linux", watcher=True), host=False, gi=False)
+    no_host = tray_finding(Probe("linux", watcher=True, host=False))
     assert no_host.status == MISSING
-    nothing = tray_finding(Probe("linux"), host=None, gi=False)
+    nothing = tray_finding(Probe("linux"))
     assert nothing.status == MISSING
     assert "gnome-shell-extension-appindicator" in nothing.fix
-    xembed = tray_finding(Probe("linux", xembed=True), host=None, gi=False)
+    xembed = tray_finding(Probe("linux", xembed=True))
     assert xembed.status == NOTE
     assert "no menu" in xembed.text
-    assert "traynotify[linux]" in xembed.fix
-    headless = tray_finding(Probe("linux", bus_problem="x"), host=None, gi=True, display=False)
+    assert "'linux' extra" in xembed.fix
+    headless = tray_finding(Probe("linux", bus_problem="x", gtk=True), display=False)
     assert headless.status == MISSING
     daemon = popup_finding(None, ("dunst", "knopwob", "1.9.0", "1.2"), frozenset({"body"}))
     assert daemon.status == OK

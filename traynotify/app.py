@@ -285,6 +285,8 @@ class App:
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
         self.tray = desktop.tray
+        self.menu_shown = desktop.shortfall is None
+        """The user sees a menu to quit from (a tray that shows the icon, with a menu)."""
         self.published = TrayState()
         """The last state the poller published: what status bars are told."""
         self.snooze = SnoozeKeeper(
@@ -598,12 +600,13 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             )
             if args.every > 0:
                 print(
-                    _(
-                        "A new notification arrives every {s:g} s. "
-                        "Quit from the tray menu or with Ctrl+C."
-                    ).format(s=args.every),
+                    _("A new notification arrives every {s:g} s.").format(s=args.every),
                     flush=True,
                 )
+            if app.menu_shown:
+                print(_("Quit from the tray menu or with Ctrl+C."), flush=True)
+            else:
+                print(_("Quit with Ctrl+C (or 'kill {pid}').").format(pid=os.getpid()), flush=True)
             return app.run()
     finally:
         demo.close()

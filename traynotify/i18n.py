@@ -77,6 +77,11 @@ def _from_environment() -> list[str] | None:
     return None
 
 
+def language() -> str:
+    """The catalog in use ("zh_CN"), or "" for English."""
+    return str(_translation.info().get("language", ""))
+
+
 def _(message: str) -> str:
     return _translation.gettext(message)
 

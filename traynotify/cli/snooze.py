@@ -77,7 +77,11 @@ def pause_fields(ctx: Context) -> dict[str, Any]:
     """``paused`` and ``paused_until`` for a count made without the tray."""
     from ..desktop.snooze_store import SnoozeStore, snooze_path
 
-    paused, until = file_pause(ctx, SnoozeStore(snooze_path()), now())
+    try:
+        store = SnoozeStore(snooze_path())
+    except OSError:  # no folder of this user's, so no snooze on file
+        return {"paused": not ctx.settings.popups, "paused_until": None}
+    paused, until = file_pause(ctx, store, now())
     return {
         "paused": paused,
         "paused_until": until.isoformat(timespec="seconds") if until is not None else None,

@@ -77,6 +77,10 @@ def _check_state_folder(ctx: Context) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        from ..desktop.local import made_by_another
+
+        if made_by_another(folder):
+            return  # another account's folder is in the way: the app keeps its own instead
         hint = "; " + _("check XDG_STATE_HOME") if ctx.env.get("XDG_STATE_HOME") else ""
         raise ConfigError(
             _("Cannot use the state folder {path} ({reason}){hint}.").format(

@@ -498,7 +498,9 @@ class Poller:
             return
         kept = tuple(n for n in self._known.items if n.id not in ids)
         gone = len(self._known.items) - len(kept)
-        self._known = Snapshot(max(0, self._known.total - gone), kept, self._known.stale)
+        self._known = Snapshot(
+            max(0, self._known.total - gone), kept, self._known.stale, self._known.skipped
+        )
 
     # -- polling --------------------------------------------------------------------
     def _ensure_client(self) -> Client | None:
@@ -560,7 +562,7 @@ class Poller:
                 return known
             size = prefix_size(known.total, probe.total, self.config.menu_length)
             top = self._call(lambda c: c.list(unread=True, page_size=size), client)
-            merged = merge_prefix(known, top.items, top.total)
+            merged = merge_prefix(known, top.items, top.total, len(top.skipped))
             below = {n.id for n in merged.items[len(top.items) :]} if merged else set()
             if merged is not None and not (merged.stale and self._reads.pending & below):
                 return merged
@@ -591,8 +593,9 @@ class Poller:
             for page in self._pages(client, read=False, limit=MAX_PAGES):
                 total = page.total
                 rows.extend(page.items)
-                skipped += len(page.skipped)  # malformed rows: sent, not lost to a shift
-            walked = Snapshot(total, tuple(rows))  # each id once, the later page's copy
+                skipped += len(page.skipped)
+            # each id once, the later page's copy
+            walked = Snapshot(total, tuple(rows), skipped=skipped)
             if len(walked.items) + skipped >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
         self._walked_at = self._clock.monotonic()
@@ -605,7 +608,7 @@ class Poller:
         for number in range(1, limit + 1):
             page = self._call(_page(number, read=read), client)
             yield page
-            if not page.rows or number * PAGE_SIZE >= page.total:  # malformed rows count
+            if not page.rows or number * PAGE_SIZE >= page.total:
                 return
 
     def _absorb(self, snapshot: Snapshot) -> None:

@@ -62,13 +62,16 @@ class Snapshot:
     Each id once, however they were fetched (made so by :func:`unique`)."""
     stale: int = 0
     """How many of ``items`` below the top were read elsewhere since (unknown which)."""
+    skipped: int = 0
+    """Malformed rows the server listed as unread, counted in ``total`` but not in
+    ``items`` (see :attr:`traynotify.api.models.Page.skipped`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", unique(self.items))
 
     @property
     def complete(self) -> bool:
-        return len(self.items) - self.stale >= self.total
+        return len(self.items) + self.skipped - self.stale >= self.total
 
     @property
     def newest(self) -> Notification | None:
@@ -107,7 +110,7 @@ def prefix_size(known_total: int, total: int, menu_length: int) -> int:
 
 
 def merge_prefix(
-    known: Snapshot | None, prefix: Sequence[Notification], total: int
+    known: Snapshot | None, prefix: Sequence[Notification], total: int, skipped: int = 0
 ) -> Snapshot | None:
     """Line up the top of the unread list with what is known; None: walk every page.
 
@@ -117,10 +120,12 @@ def merge_prefix(
     does not change the badge, the menu or what is new, so they stay listed (counted
     in ``stale``) until the next full walk. When that surplus shrinks, unread rows
     appeared below the top that were never listed (a new one that sorts low): walk.
+    ``skipped`` counts the prefix's malformed rows: when they make up the rest of the
+    list, the prefix is the whole of it.
     """
     prefix = unique(prefix)
-    if len(prefix) >= total:
-        return Snapshot(total, tuple(prefix))
+    if len(prefix) + skipped >= total:
+        return Snapshot(total, tuple(prefix), skipped=skipped)
     if known is None or not prefix:
         return None
     if all(n.id != prefix[-1].id for n in known.items):

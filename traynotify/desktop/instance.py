@@ -85,7 +85,7 @@ MAX_CONNECTIONS = 64
 """Connections open at once; one more closes the oldest still unanswered."""
 PER_PEER = 8
 """Connections one process may hold open at once; more are closed at once."""
-FIRST_BYTE = 0.5
+FIRST_BYTE = 1.0
 """Seconds a connection may stay silent before it is closed."""
 #: Longest path bind() takes for a Unix socket (104 on macOS, 108 on Linux), with room.
 MAX_SOCKET_PATH = 100

@@ -33,6 +33,7 @@ from typing import NamedTuple
 __all__ = [
     "Folder",
     "find",
+    "made_by_another",
     "open_lock",
     "read_private",
     "settle",
@@ -95,6 +96,20 @@ def untrusted(folder: Path) -> str | None:
         if up.st_mode & 0o022 and not up.st_mode & stat.S_ISVTX:
             return _("{path} is writable by other accounts").format(path=parent)
     return None
+
+
+def made_by_another(folder: Path) -> bool:
+    """Whether the nearest folder of ``folder``'s that exists is another account's (not
+    root's): one made first, in a shared place, that :func:`settle` steps around."""
+    if not CHECKS:
+        return False
+    for candidate in (folder, *folder.parents):
+        try:
+            owner = os.stat(candidate).st_uid
+        except OSError:
+            continue
+        return owner not in (0, _uid())
+    return False
 
 
 def _(text: str) -> str:

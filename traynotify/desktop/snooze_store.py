@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.snooze import Snooze
 from .files import write_atomic
+from .local import read_private
 from .seen import set_aside
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,10 @@ class SnoozeStore:
     def read(self) -> Snooze | None:
         """The snooze on file, ended or not; None when there is none."""
         try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
+            data = read_private(self.path, 4096)  # never through a link; the user's own
+            if data is None:
+                return None
+            raw = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("Cannot read %s (%s); pop-ups are not paused.", self.path, exc)
             return None

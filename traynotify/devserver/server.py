@@ -8,9 +8,10 @@ the spec's maximum of 200, is a 400 ``invalid_request_error``; an unknown path
 is a 404 ``not_found_error``; a wrong method is a 405 ``invalid_request_error``.
 
 It answers only requests addressed to loopback: a ``Host`` of ``127.0.0.1``,
-``localhost`` or ``[::1]`` with its port (RFC 9110 leaves the port out only when it is
-80), so a web page whose name is rebound to 127.0.0.1 cannot read or mark the sample
-data with the demo's public key; any other ``Host``, none, or two, is a 400. A
+``localhost`` or ``[::1]``, with a port or without (RFC 9110 leaves out a default one;
+an https front on loopback names its own), so a web page whose name is rebound to
+127.0.0.1 cannot read or mark the sample data with the demo's public key: its browser
+sends the page's name. Any other ``Host``, none, or two, is a 400. A
 ``Content-Length`` that is not ASCII digits is a 400, one above MAX_BODY a 413; both
 close the connection. No request, however malformed, prints a traceback.
 
@@ -97,15 +98,15 @@ def _int_param(query: dict[str, list[str]], name: str, default: int, maximum: in
     return int(raw)
 
 
-def refused_headers(headers: Message, port: int) -> tuple[int, str] | None:
+_LOOPBACK_HOST = re.compile(r"(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?")
+
+
+def refused_headers(headers: Message) -> tuple[int, str] | None:
     """(status, message) for a request whose Host or Content-Length the server will not
     take; None when both are fine."""
     hosts = headers.get_all("Host") or []
-    allowed = {f"{name}:{port}" for name in LOOPBACK_NAMES}
-    if port == 80:
-        allowed.update(LOOPBACK_NAMES)
-    if len(hosts) != 1 or hosts[0].strip().lower() not in allowed:
-        return 400, f"Host must be one of {', '.join(sorted(allowed))}."
+    if len(hosts) != 1 or not _LOOPBACK_HOST.fullmatch(hosts[0].strip().lower()):
+        return 400, f"Host must be one of {', '.join(LOOPBACK_NAMES)} (with a port or not)."
     lengths = {value.strip() for value in headers.get_all("Content-Length") or []}
     if len(lengths) > 1:
         return 400, "Two different Content-Length headers."
@@ -378,7 +379,7 @@ class ContractServer:
 
             def _refused(self, method: str, arrived: float) -> bool:
                 """Answer a request with a Host or Content-Length not taken; False if fine."""
-                refused = refused_headers(self.headers, server._httpd.server_address[1])
+                refused = refused_headers(self.headers)
                 if refused is None:
                     return False
                 status, message = refused
