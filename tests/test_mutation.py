@@ -1,5 +1,6 @@
-"""Mutation testing guards the core's pure decisions: every mutant mutmut makes of
-core/reconcile.py, core/backoff.py and core/markall.py fails a test (tools/mutation.sh)."""
+"""Mutation testing guards the pure decisions: every mutant mutmut makes of
+core/reconcile.py, core/backoff.py, core/markall.py and api/models.py fails a test
+(tools/mutation.sh)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,17 @@ import pytest
 from .conftest import REPO
 
 
-def test_every_mutant_of_the_cores_pure_decisions_is_killed() -> None:
+@pytest.mark.parametrize(
+    "targets",
+    [
+        pytest.param([], id="core"),  # the script's own default: the core's pure modules
+        pytest.param(["traynotify/api/models.py", "--", "tests/test_models.py"], id="models"),
+    ],
+)
+def test_every_mutant_is_killed(targets: list[str]) -> None:
     pytest.importorskip("mutmut")
     result = subprocess.run(
-        [str(REPO / "tools" / "mutation.sh")],
+        [str(REPO / "tools" / "mutation.sh"), *targets],
         capture_output=True,
         text=True,
         timeout=1200,
