@@ -63,8 +63,12 @@ def test_a_read_is_pending_at_once_and_sent_once() -> None:
     reads.ask_all(frozenset({2, 3}))
     assert reads.pending == {1, 2, 3}
     assert reads.queued
-    assert reads.next() == ReadOne(note(1))
+    one = ReadOne(1, note(1).title)
+    assert reads.next() == one
+    assert reads.next() == one  # queued until the server answered for good
+    reads.done(one)
     assert reads.next() == ReadAll(frozenset({2, 3}))
+    reads.done(ReadAll(frozenset({2, 3})))
     assert not reads.queued
     assert reads.next() is None
     assert reads.pending == {1, 2, 3}  # until the server answers

@@ -16,12 +16,15 @@ import pytest
 from traynotify.api.client import Client
 from traynotify.api.models import newest_first
 from traynotify.core.backoff import BACKOFF_CAP, MAX_DELAY
+from traynotify.core.commands import ReadOne
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
+from traynotify.desktop.pending_store import PendingStore
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
 from traynotify.devserver import ContractServer, Fault, Hold, RequestRecord, Store
+from traynotify.devserver.faults import MARK_READ, Answer
 
 from .conftest import KEY, T0, ServerClock
 
@@ -62,6 +65,7 @@ class Harness:
         """The server's unread count at the moment each state was published."""
         self.toasts: list[Toast] = []
         self.seen_path = tmp / "seen.json"
+        self.pending_path = tmp / "pending.json"
         self.poller = Poller(
             config=PollerConfig(interval=interval, **config),  # type: ignore[arg-type]
             key_source=lambda: self.key,
@@ -71,6 +75,7 @@ class Harness:
             toast=self.toasts.append,
             clock=self.clock,
             rng=random.Random(4),
+            keep=PendingStore(self.pending_path, server.url),
         )
 
     def published(self, state: TrayState) -> None:
@@ -241,10 +246,10 @@ def test_mark_read_drops_the_badge_before_the_request_then_tells_the_server(h: H
     assert (h.state.count, h.ids) == (2, [5001, 5004])
 
 
-def test_failed_mark_read_comes_back_and_says_so(h: Harness) -> None:
+def test_a_mark_read_refused_for_good_comes_back_and_says_so(h: Harness) -> None:
     h.turn()
     h.toasts.clear()
-    h.server.inject(Fault("status", status=500), times=1)
+    h.server.faults.arm(Answer(400), path=MARK_READ)
     h.poller.mark_read(5003)
     h.poller.step()
     assert h.state.count == 3
@@ -253,6 +258,48 @@ def test_failed_mark_read_comes_back_and_says_so(h: Harness) -> None:
     assert h.state.notice.startswith("Could not mark “Balance low” read")
     assert [t.body for t in h.toasts] == [h.state.notice]
     assert h.server.store.unread_count("alice") == 3
+    assert PendingStore(h.pending_path, h.server.url).load() == []  # final: not kept
+    h.turn()
+    assert h.requests("/5003/mark-read") == 1  # and never sent again
+
+
+@pytest.mark.parametrize("status", [429, 503, 500])
+def test_a_mark_read_the_server_cannot_take_now_stays_read_and_is_sent_after_the_back_off(
+    h: Harness, status: int
+) -> None:
+    h.turn()
+    h.toasts.clear()
+    h.server.faults.arm(Answer(status, {"Retry-After": "120"}), path=MARK_READ)
+    h.poller.mark_read(5003)
+    delay = h.poller.step()
+    assert h.requests("/5003/mark-read") == 1
+    assert (h.state.count, h.ids) == (2, [5001, 5004])  # still shown as done
+    assert h.state.notice is None
+    assert h.toasts == []
+    assert delay >= 120
+    h.clock.advance(100)
+    h.poller.step()  # the server asked for two minutes: nothing yet
+    assert h.requests("/5003/mark-read") == 1
+    h.clock.advance(delay)
+    h.poller.step()
+    assert h.requests("/5003/mark-read") == 2  # sent again once the back-off ended
+    assert h.server.store.unread_count("alice") == 2
+    for _ in range(3):
+        h.turn()
+    assert h.requests("/5003/mark-read") == 2  # once
+    assert (h.state.count, h.ids) == (2, [5001, 5004])
+    assert all(5003 not in [n.id for n in s.items] for s in h.states[-5:])
+    assert PendingStore(h.pending_path, h.server.url).load() == []
+
+
+def test_a_mark_read_of_one_gone_on_the_server_is_final(h: Harness) -> None:
+    h.turn()
+    h.server.faults.arm(Answer(404), path=MARK_READ)
+    h.poller.mark_read(5003)
+    h.poller.step()
+    h.turn()
+    assert h.requests("/5003/mark-read") == 1
+    assert PendingStore(h.pending_path, h.server.url).load() == []
 
 
 def test_mark_all_read_is_sent_once(h: Harness) -> None:
@@ -731,17 +778,42 @@ def test_refresh_while_the_list_is_being_walked_walks_it_again(h: Harness) -> No
     assert (h.state.count, h.ids) == (2, [5001, 5003])
 
 
-def test_a_click_after_signing_out_keeps_the_key_usable(h: Harness) -> None:
+def test_a_click_after_signing_out_is_kept_and_sent_once_signed_in_again(h: Harness) -> None:
     h.turn()
     h.key = None  # logout in another terminal
     h.poller.mark_read(5003)
-    h.poller.step()
-    assert h.state.notice is not None
-    assert h.state.notice.startswith("Could not mark “Balance low” read")
+    h.turn()
+    assert h.state.status is Status.SIGNED_OUT
+    assert h.state.notice is None  # not refused: kept for when there is a key
+    assert h.requests("/mark-read") == 0
+    assert PendingStore(h.pending_path, h.server.url).load() == [ReadOne(5003, "Balance low")]
     h.key = KEY  # and login again with the same key
     h.poller.key_changed()
     h.poller.step()
-    assert (h.state.status, h.state.count) == (Status.OK, 3)
+    assert (h.state.status, h.state.count, h.ids) == (Status.OK, 2, [5001, 5004])
+    assert all(5003 not in [n.id for n in s.items] for s in h.states[-3:])
+    for _ in range(3):
+        h.turn()
+    assert h.requests("/5003/mark-read") == 1
+    assert h.server.store.unread_count("alice") == 2
+
+
+def test_a_click_met_by_a_401_is_sent_once_with_the_new_key(h: Harness) -> None:
+    h.turn()
+    h.server.store.revoke_key(KEY)
+    h.poller.mark_read(5003)
+    h.poller.step()
+    assert h.state.status is Status.SIGNED_OUT
+    assert h.requests("/5003/mark-read") == 1  # refused: 401
+    h.turn()
+    assert h.requests("/5003/mark-read") == 1  # never with the rejected key
+    h.key = "test-key-alice-2"
+    h.poller.key_changed()
+    h.poller.step()
+    assert (h.state.status, h.state.count, h.ids) == (Status.OK, 2, [5001, 5004])
+    h.turn()
+    assert h.requests("/5003/mark-read") == 2
+    assert h.server.store.unread_count("alice") == 2
 
 
 def test_case4_a_click_read_elsewhere_meanwhile_stays_read(h: Harness) -> None:
@@ -971,8 +1043,9 @@ def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
         h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
 
     mark_all_meanwhile(h, arrival_and_a_late_answer)
-    assert h.state.notice is not None
-    assert h.state.notice.startswith("Could not mark all as read")
+    # No answer: it may not have reached the server, so it stays shown as done, kept,
+    # and is sent again after the back-off (which finds it done, and names the flip).
+    assert (h.state.count, h.state.notice) == (0, None)
     sent = len(h.server.requests())
     assert h.poller.step() >= INTERVAL  # no answer is a failure: the back-off first
     assert len(h.server.requests()) == sent

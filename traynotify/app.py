@@ -23,7 +23,7 @@ from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
 from .core.outcome import Done, MarkAllOutcome, before_sending
-from .core.poller import Poller, PollerConfig
+from .core.poller import QUIT_FLUSH, Poller, PollerConfig
 from .core.snooze import Snooze, utc
 from .core.state import TrayState
 from .core.text import one_line
@@ -36,6 +36,8 @@ from .desktop.command import command
 from .desktop.instance import COMMANDS, Instance, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
+from .desktop.pending_store import FILE_NAME as PENDING_FILE
+from .desktop.pending_store import PendingStore
 from .desktop.seen import SeenStore
 from .desktop.snooze_store import FILE_NAME as SNOOZE_FILE
 from .desktop.snooze_store import SNOOZE_CHANGED, SnoozeStore
@@ -274,6 +276,7 @@ class App:
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
         snooze_path: Path | None = None,
+        pending_path: Path | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
@@ -312,6 +315,8 @@ class App:
             key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
+            # clicks the server has not confirmed: kept beside seen.json, sent first
+            keep=PendingStore(pending_path or seen_path.with_name(PENDING_FILE), settings.api_url),
             publish=self._publish,
             toast=self.notifier.show,
         )
@@ -325,7 +330,7 @@ class App:
             self.tray.run(on_ready=self._started)
         self.snooze.stop()
         self.words.stop()
-        self.poller.stop(timeout=0.5)
+        self.poller.stop(timeout=0.5, flush=QUIT_FLUSH)  # pending reads first, briefly
         return 0
 
     def _publish(self, state: TrayState) -> None:
@@ -342,7 +347,7 @@ class App:
     def quit(self) -> None:
         """End the app as the menu's Quit does: the tray loop returns, clean-up follows."""
         self._quitting = True
-        self.poller.stop(timeout=0.5)
+        self.poller.stop(timeout=0.5, flush=QUIT_FLUSH)  # pending reads first, briefly
         self.tray.stop()
 
     # -- clicks (on the tray's or the D-Bus thread) -------------------------------------
@@ -521,6 +526,7 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
             autostart=for_platform(),
             key_changed=source.changed,
             snooze_path=place.file(SNOOZE_FILE),
+            pending_path=place.file(PENDING_FILE),
         )
         if problems:
             more = len(problems) - 1

@@ -4,15 +4,19 @@ Clicks, menu actions and words from a second process arrive as :data:`Command`
 values in the :class:`Inbox`; only the poller's own thread takes them out and
 changes the tray state. A read the user asks for is *pending* from that moment
 (:class:`Reads`): the badge and menu leave it out at once, and its request waits
-its turn until the server confirms or refuses it.
+its turn until the server confirms or refuses it. The reads not confirmed yet are
+kept (:class:`Keep`, a file in the state folder in the running app) *before* the
+tray shows them as done, so a quit, a crash, a time offline or signed out loses none:
+the next start shows them as done at once and sends them first.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..api.models import Notification
 
@@ -74,7 +78,9 @@ class Inbox:
 
 @dataclass(frozen=True)
 class ReadOne:
-    note: Notification
+    id: int
+    title: str
+    """For a notice should the server refuse it."""
 
 
 @dataclass(frozen=True)
@@ -86,25 +92,60 @@ class ReadAll:
 Job = ReadOne | ReadAll
 
 
+class Keep(Protocol):
+    """Where the reads not confirmed yet are kept across restarts (desktop.pending_store)."""
+
+    def load(self) -> list[Job]: ...
+    def save(self, jobs: Sequence[Job]) -> None: ...
+
+
+class Forget:
+    """A :class:`Keep` that keeps nothing (a poller without a state folder)."""
+
+    def load(self) -> list[Job]:
+        return []
+
+    def save(self, jobs: Sequence[Job]) -> None:
+        pass
+
+
 @dataclass
 class Reads:
-    """Reads asked for here: pending until the server confirms or refuses them."""
+    """Reads asked for here: pending until the server confirms or refuses them.
 
+    A job stays queued (and kept) while its request is on its way: it leaves only
+    through :meth:`done`, once the server answered for good.
+    """
+
+    keep: Keep = field(default_factory=Forget)
     pending: set[int] = field(default_factory=set)
     """Ids the badge and menu leave out."""
     _jobs: deque[Job] = field(default_factory=deque)
 
+    def restore(self) -> None:
+        """Take up the reads kept by an earlier run: pending at once, sent first."""
+        for job in self.keep.load():
+            if isinstance(job, ReadOne):
+                if job.id in self.pending:
+                    continue
+                self.pending.add(job.id)
+            else:
+                self.pending |= job.ids
+            self._jobs.append(job)
+
     def ask_one(self, note: Notification) -> bool:
-        """Queue one read; False when it is pending already."""
+        """Queue one read (kept before it shows); False when it is pending already."""
         if note.id in self.pending:
             return False
+        self._jobs.append(ReadOne(note.id, note.title))
+        self.keep.save(self._jobs)
         self.pending.add(note.id)
-        self._jobs.append(ReadOne(note))
         return True
 
     def ask_all(self, ids: frozenset[int]) -> None:
-        self.pending |= ids
         self._jobs.append(ReadAll(ids))
+        self.keep.save(self._jobs)
+        self.pending |= ids
 
     @property
     def queued(self) -> bool:
@@ -112,7 +153,26 @@ class Reads:
         return bool(self._jobs)
 
     def next(self) -> Job | None:
-        return self._jobs.popleft() if self._jobs else None
+        """The oldest job not done yet (it stays queued until :meth:`done`)."""
+        return self._jobs[0] if self._jobs else None
+
+    def done(self, job: Job) -> None:
+        """The server answered ``job`` for good (or it was given up): no longer kept."""
+        if self._jobs and self._jobs[0] == job:
+            self._jobs.popleft()
+        else:
+            try:
+                self._jobs.remove(job)
+            except ValueError:
+                return
+        self.keep.save(self._jobs)
+
+    def waiting(self) -> set[int]:
+        """The ids the queued jobs read (they stay pending whatever else happens)."""
+        ids: set[int] = set()
+        for job in self._jobs:
+            ids |= {job.id} if isinstance(job, ReadOne) else job.ids
+        return ids
 
     def settled(self, ids: Iterable[int]) -> None:
         """The server confirmed or refused these: no longer pending."""

@@ -41,10 +41,14 @@ from ..i18n import _
 from .backoff import WAKE_SLICE, Backoff, first_delay, slept
 from .commands import (
     Command,
+    Forget,
     Inbox,
+    Job,
+    Keep,
     MarkAll,
     MarkRead,
     PausePopups,
+    ReadAll,
     ReadOne,
     Reads,
     Refresh,
@@ -70,6 +74,11 @@ from .toasts import Toast, also_marked_toast
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+QUIT_FLUSH = 3.0
+"""Seconds a quit waits at most for the reads not confirmed yet to be sent (they stay
+kept on disk for the next start when the server does not answer in time, or has
+asked to wait with Retry-After)."""
 
 
 class Clock(Protocol):
@@ -127,6 +136,7 @@ class Poller:
         toast: Callable[[Toast], object],
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        keep: Keep | None = None,
     ) -> None:
         self.config = config
         self._key_source = key_source
@@ -147,8 +157,14 @@ class Poller:
         self.state = TrayState(popups_paused=not config.popups)
         self._known: Snapshot | None = None
         """The server's unread list as last fetched (None: unknown, fetch it all)."""
-        self._reads = Reads()
-        """Reads asked for here that the server has not confirmed yet, and their requests."""
+        self._reads = Reads(keep or Forget())
+        """Reads asked for here that the server has not confirmed yet, and their requests
+        (kept on disk with ``keep``; those an earlier run left are taken up at once)."""
+        self._reads.restore()
+        self._flush_by: float | None = None
+        self._send_by: float | None = None
+        """While a read is sent on quit: the moment its request must end by."""
+        """On quit: the moment (time.monotonic) sending the reads not confirmed must end."""
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
@@ -175,11 +191,17 @@ class Poller:
         self._thread = threading.Thread(target=self._run, name="traynotify-poller", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0, flush: float = 0.0) -> None:
+        """End the loop; ``flush``: seconds to send the reads not confirmed yet first
+        (at most; see :data:`QUIT_FLUSH`), whatever the poll schedule says."""
+        if flush > 0 and self._flush_by is None:
+            self._flush_by = time.monotonic() + flush
         self._stop.set()
         self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        if self._thread is None:
+            self._flush()  # never started: the caller is the owner
+        elif self._thread is not threading.current_thread():
+            self._thread.join(timeout + flush)
         self._requests.close()
         if self._client is not None:
             self._client.close()
@@ -226,6 +248,27 @@ class Poller:
                 delay = self._broke(exc)
             self._wake.wait(min(delay, WAKE_SLICE))
             self._wake.clear()
+        self._flush()
+
+    def _flush(self) -> None:
+        """On quit: send the reads not confirmed yet, within the time given to
+        :meth:`stop`; not while the server's Retry-After is in force. What is not sent
+        stays kept for the next start."""
+        by, self._flush_by = self._flush_by, None
+        if by is None:
+            return
+        # A fresh request thread: the one a poll was abandoned on may still be stuck.
+        self._requests = Requests(self._wake, threading.Event())
+        try:
+            self._drain()
+            while time.monotonic() < by and self._clock.monotonic() >= self._backoff.server_until:
+                if (job := self._reads.next()) is None or not self._send(job, by):
+                    break
+                self._drain()
+        except Exception as exc:  # never a traceback on quit; the reads stay kept
+            log.warning("Could not send the pending reads on quit: %s", self._reason(exc))
+        finally:
+            self._requests.close()
 
     def step(self) -> float:
         """One turn: take commands, run queued requests, poll if due.
@@ -311,13 +354,21 @@ class Poller:
         """Take commands and send the requests they queued, one at a time."""
         self._drain()
         while not self._stop.is_set() and not self._held_back():
-            if (job := self._reads.next()) is None:
+            if (job := self._reads.next()) is None or not self._send(job):
                 break
-            if isinstance(job, ReadOne):
-                self._mark(job.note)
-            else:
-                self._mark_all(job.ids)
             self._drain()
+
+    def _send(self, job: Job, by: float | None = None) -> bool:
+        """Send one job; whether it is done (False: it stays queued and kept, to be sent
+        when the server is back, the back-off ended or a key is there)."""
+        self._send_by = by
+        try:
+            done = self._mark(job) if isinstance(job, ReadOne) else self._mark_all(job)
+        finally:
+            self._send_by = None
+        if done:
+            self._reads.done(job)
+        return done
 
     def _drain(self) -> None:
         """Apply queued commands to the state at once; requests they need are queued."""
@@ -376,46 +427,65 @@ class Poller:
 
     def _call(self, request: Callable[[Client], T], client: Client) -> T:
         """Run one request on the helper thread; take commands while it runs."""
-        return self._requests.run(lambda: request(client), self._drain, client.deadline + BACKSTOP)
+        deadline = client.deadline + BACKSTOP
+        if self._send_by is not None:  # on quit: no longer than the time left
+            deadline = min(deadline, max(0.0, self._send_by - time.monotonic()))
+        return self._requests.run(lambda: request(client), self._drain, deadline)
 
     # -- reads asked for by the user ------------------------------------------------
-    def _mark(self, note: Notification) -> None:
+    def _mark(self, job: ReadOne) -> bool:
+        """Send one read; whether it is done (confirmed, gone, or refused for good)."""
         client = self._ensure_client()
+        if client is None:  # signed out: kept, and sent once there is a key again
+            return False
         try:
-            if client is None:
-                raise CredentialError(self._key_problem or _("not signed in"))
-            self._call(lambda c: c.mark_read(note.id), client)
+            self._call(lambda c: c.mark_read(job.id), client)
         except NotFoundError:
-            log.info("Notification %s is gone on the server already.", note.id)
+            log.info("Notification %s is gone on the server already.", job.id)
         except Stopped:
             raise
+        except AuthenticationError as exc:  # kept, and sent with the next key
+            self._rejected_key = self._client_key
+            self._signed_out(one_line(str(exc)))
+            return False
+        except RetryableError as exc:  # kept, shown as done, sent when the back-off ends
+            self._failed(exc, exc.retry_after)
+            log.warning(
+                "Could not mark %s read yet (%s); it is sent again when the server is back.",
+                job.id,
+                one_line(str(exc)),
+            )
+            return False
         except Exception as exc:
-            self._reads.pending.discard(note.id)
-            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
-                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
+            self._reads.pending.discard(job.id)
+            if not isinstance(exc, TraynotifyError):
+                self._failed(exc)
             message = _("Could not mark “{title}” read: {reason}").format(
-                title=one_line(note.title, 40), reason=self._reason(exc)
+                title=one_line(job.title, 40), reason=self._reason(exc)
             )
             self._refused(message, exc)
-            return
+            return True
         self._succeeded()
-        self._reads.pending.discard(note.id)
+        self._reads.pending.discard(job.id)
         if self._known is not None and self._known.stale:
             # It may have been one of the rows read elsewhere that the count no
             # longer includes: walk the list at once rather than guess the badge.
             self._need_full = True
             self._next_at = self._clock.monotonic()
-        self._forget({note.id})
+        self._forget({job.id})
         self._show()
+        return True
 
-    def _mark_all(self, ids: frozenset[int]) -> None:
-        """Mark all, having first shown everything it will mark; name what else it did."""
+    def _mark_all(self, job: ReadAll) -> bool:
+        """Mark all, having first shown everything it will mark; name what else it did.
+
+        Whether it is done (False: offline or signed out, it stays kept and pending)."""
         client = self._ensure_client()
-        expected: set[int] = set(ids)
+        if client is None:  # signed out: kept, and sent once there is a key again
+            return False
+        expected: set[int] = set(job.ids)
         known = Snapshot(0, ())
         try:
-            if client is None:
-                raise CredentialError(self._key_problem or _("not signed in"))
             self._settle(client)  # an earlier mark-all's question, while it can be told
             # Anything new since the last poll is shown before it can be marked read:
             # the whole list, as a probe cannot see a new one that sorts below the top.
@@ -426,13 +496,28 @@ class Poller:
                 # shown by the next poll, not marked unseen by a mark-all sent anyway.
                 self._reads.settled(expected)
                 self._show()
-                return
+                return True
             expected |= {n.id for n in known.items}
             self._reads.pending.update(expected)
             self._show()
             marked = self._call(lambda c: c.mark_all_read(), client)
         except Stopped:
             raise
+        except (NetworkError, AuthenticationError) as exc:  # offline or signed out: kept
+            self._reads.pending = (self._reads.pending - expected) | self._reads.waiting()
+            if isinstance(exc, AuthenticationError):
+                self._rejected_key = self._client_key
+                self._signed_out(one_line(str(exc)))
+                return False
+            self._failed(exc, exc.retry_after)
+            self._show()
+            if known.items:  # the answer may be what was lost: the stamps will tell
+                self._unsettled = MarkAllQuestion.about(known, None)
+            log.warning(
+                "Could not mark all as read yet (%s); sent again when the server is back.",
+                one_line(str(exc)),
+            )
+            return False
         except Exception as exc:
             self._reads.settled(expected)
             if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
@@ -443,7 +528,7 @@ class Poller:
                 # The answer may be what was lost, not the mark-all: the stamps will tell.
                 self._unsettled = MarkAllQuestion.about(known, None)
                 self._settle(client)
-            return
+            return True
         self._succeeded()
         self._reads.settled(expected)
         self._known = Snapshot(0, ())
@@ -454,6 +539,7 @@ class Poller:
             # the console as a new one arrived): look at what was read, by its moment.
             self._unsettled = MarkAllQuestion.about(known, marked)
             self._settle(client)
+        return True
 
     def _settle(self, client: Client) -> None:
         """Ask what the last mark-all flipped that was never shown, and name it.
@@ -639,5 +725,5 @@ class Poller:
 
     def _signed_out(self, problem: str) -> None:
         self._known = None
-        self._reads.pending.clear()
+        self._reads.pending = self._reads.waiting()  # kept: sent with the next key
         self._set(status=Status.SIGNED_OUT, count=0, items=(), stale=False, problem=problem)
