@@ -55,10 +55,12 @@ class Harness:
         tmp: Path,
         key: str | None = KEY,
         interval: float = INTERVAL,
+        clock: FakeClock | None = None,
         **config: object,
     ) -> None:
         self.server = server
-        self.clock = FakeClock()
+        self.clock = clock or FakeClock()
+        """``clock``: an earlier run's, for a restart that goes on in the same time."""
         self.key = key
         self.states: list[TrayState] = []
         self.server_counts: list[int] = []

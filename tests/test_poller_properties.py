@@ -17,21 +17,28 @@ a 429 or 503 with an odd Retry-After, also on a click or a mark-all. After every
 step: no request went out during a back-off (the server's log, on the poller's
 clock, against the window each failure opened), and a poll whose answer dripped
 past the deadline left the tray saying it is not up to date.
+
+The app quits (sending what is pending, briefly) or crashes, and starts again on the
+same state folder: every click reaches the server, and no mark-read of an id goes out
+again once one was confirmed, across any number of restarts.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from traynotify.api.client import Client
+from traynotify.api.models import MarkReadResult
 from traynotify.core.backoff import MAX_DELAY
 from traynotify.core.reconcile import full_walk_every
 from traynotify.core.state import Status
@@ -52,7 +59,7 @@ from traynotify.devserver.faults import (
 )
 
 from .conftest import ServerClock, in_ci, seeded_store
-from .test_poller import INTERVAL, LIST, Harness, wait_at
+from .test_poller import INTERVAL, LIST, FakeClock, Harness, wait_at
 
 MENU = 10
 MUTED = "system.balance.notify.dispatched"
@@ -88,6 +95,19 @@ BAD_FIELDS = [
 ]
 
 
+class Watched(Client):
+    """The app's client, telling the test which mark-reads the app had answered."""
+
+    def __init__(self, *args: Any, confirmed: Callable[[int], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._confirmed = confirmed
+
+    def mark_read(self, notification_id: int) -> MarkReadResult:
+        result = super().mark_read(notification_id)
+        self._confirmed(notification_id)
+        return result
+
+
 @dataclass
 class Asked:
     """A Retry-After armed on the server: which request met it, and the wait it asked."""
@@ -105,12 +125,17 @@ class Account(RuleBasedStateMachine):
         # How far apart the account's events are is drawn in first_start.
         self.server_clock = ServerClock(tick=timedelta(minutes=1))
         self.server = ContractServer(seeded_store(self.server_clock)).start()
-        self.h = Harness(self.server, Path(self.tmp.name), muted_types=(MUTED,))
+        self.h = self.start_app()
         self.sent: list[float] = []
         """When each request went out, on the poller's (fake) clock."""
-        self.h.poller._client_factory = lambda key: Client(
-            self.server.url, key, timeout=0.5, deadline=0.6, on_request=self.sending
-        )
+        self.earlier: list[Harness] = []
+        """The runs before this one (quit, or crashed)."""
+        self.restarts: list[tuple[int, int]] = []
+        """Requests sent before each quit or crash, and before the next start."""
+        self.confirmed: dict[int, int] = {}
+        """Id -> requests sent when the app had the server's answer to its mark-read."""
+        self.twice: list[int] = []
+        """Ids whose mark-read the server confirmed more than once."""
         self.refreshed: list[int] = []
         """Requests sent before each "Refresh now"."""
         self.asked: list[Asked] = []
@@ -128,7 +153,27 @@ class Account(RuleBasedStateMachine):
         self.blind_until_walk: int | None = None
         """Set when a dated-back one arrived: the poller's walk count by then."""
 
+    def start_app(self, clock: FakeClock | None = None) -> Harness:
+        h = Harness(self.server, Path(self.tmp.name), clock=clock, muted_types=(MUTED,))
+        h.poller._client_factory = lambda key: Watched(
+            self.server.url,
+            key,
+            timeout=0.5,
+            deadline=0.6,
+            on_request=self.sending,
+            confirmed=self.was_confirmed,
+        )
+        return h
+
+    def was_confirmed(self, note_id: int) -> None:
+        """On the request thread: an assert here would only fail the poller's request."""
+        if note_id in self.confirmed:
+            self.twice.append(note_id)
+        self.confirmed.setdefault(note_id, len(self.server.requests()))
+
     def teardown(self) -> None:
+        for earlier in self.earlier:
+            earlier.poller.stop()
         self.h.poller.stop()
         self.server.stop()
         self.tmp.cleanup()
@@ -450,6 +495,20 @@ class Account(RuleBasedStateMachine):
         self.check_toasts()  # what the turn showed (a mark all queued before)
         self.turn()
 
+    @rule(how=st.sampled_from(["quit", "crash"]))
+    def restart(self, how: str) -> None:
+        """Quit (what is pending is sent, briefly) or crash, then start again."""
+        before = len(self.sent)
+        if how == "quit":
+            self.h.poller.stop(flush=3)
+            self.check_toasts()  # what the last moments showed (a mark all walks first)
+            self.listed_muted()
+        self.earlier.append(self.h)
+        self.h = self.start_app(self.h.clock)
+        self.restarts.append((before, len(self.sent)))
+        self.toasts_seen = self.states_seen = 0
+        self.turn()
+
     @rule()
     def refresh(self) -> None:
         self.refreshed.append(len(self.sent))
@@ -470,13 +529,18 @@ class Account(RuleBasedStateMachine):
             assert not self.blind(), "no full walk in its period"
 
     # -- after every poll, and every step --------------------------------------------------
-    def check_state(self) -> None:
+    def listed_muted(self) -> None:
         for state in self.h.states[self.states_seen :]:  # muted ones: listed is shown
             self.announced |= {n.id for n in state.items} & self.muted
         self.states_seen = len(self.h.states)
+
+    def check_state(self) -> None:
+        self.listed_muted()
         state = self.h.state
         if state.status is not Status.OK or state.stale or self.h.poller._reads.queued:
             return  # the last poll failed: the menu is the last one known, marked stale
+        lost = self.clicked - self.read()
+        assert not lost, f"clicks that never reached the server: {sorted(lost)}"
         if self.blind():
             return  # a dated-back one may hide from the probe until the next full walk
         unread = self.unread()
@@ -505,13 +569,25 @@ class Account(RuleBasedStateMachine):
         for i in range(len(log) - 1):
             if log[i].status not in FAILED:
                 continue
+            if any(i + 1 == started for _quit, started in self.restarts):
+                continue  # a new start knows no back-off of the run before
             refreshed = any(i < r <= i + 1 for r in self.refreshed)
             least = max(asked.get(i, 0.0), 0.0 if refreshed else LEAST_BACK_OFF)
+            if any(quit <= i + 1 < started for quit, started in self.restarts):
+                least = asked.get(i, 0.0)  # sent on quit: the server's wait holds, not ours
             gap = self.sent[i + 1] - self.sent[i]
             assert gap >= least - 1e-6, (
                 f"request {i + 1} ({log[i + 1].method} {log[i + 1].path}) went {gap:.0f} s "
                 f"after a {log[i].status}, within its back-off of {least:.0f} s"
             )
+
+    @invariant()
+    def no_read_sent_again_once_confirmed(self) -> None:
+        assert not self.twice, f"marked read again after the server confirmed: {self.twice}"
+        log = self.server.requests()
+        for note_id, confirmed_at in self.confirmed.items():
+            again = [r for r in log[confirmed_at:] if r.path == f"{LIST}/{note_id}/mark-read"]
+            assert not again, f"{note_id} sent again after the server confirmed it"
 
     @invariant()
     def nothing_marked_unasked(self) -> None:
