@@ -39,6 +39,8 @@ UID = 4242
 HOME = "/home/desk"
 OUT = "/desk"
 """The session's files inside the chroot (logs, pid files, screenshots)."""
+SCALE = 3
+"""Menus are read by OCR at this many times their size (small grey text reads better)."""
 
 
 def build(name: str) -> Path:
@@ -457,14 +459,14 @@ class Screen:
         return min(cols), min(rows), max(cols) + 1, max(rows) + 1
 
     def menu(self) -> list[Line] | None:
-        """The rows of the menu open now (None if none is), read at twice the size."""
+        """The rows of the menu open now (None if none is), read at three times the size."""
         image = self.shot()
         box = self.menu_box(image)
         if box is None:
             return None
         self.last_box = box
         left, top, right, bottom = box
-        big = image.crop(box).resize(((right - left) * 2, (bottom - top) * 2))
+        big = image.crop(box).resize(((right - left) * SCALE, (bottom - top) * SCALE))
         big.save(self.desk.out / "ocr.png")
         done = self.desk.run(
             "sh", "-c", f"tesseract {OUT}/ocr.png - --psm 4 tsv 2>/dev/null", timeout=120
@@ -472,9 +474,9 @@ class Screen:
         words: dict[tuple[str, str, str], list[tuple[str, int, int, int, int]]] = {}
         for row in done.stdout.splitlines()[1:]:
             cells = row.split("\t")
-            if len(cells) < 12 or not cells[11].strip() or float(cells[10]) < 30:
-                continue
-            x, y, width, height = (int(c) // 2 for c in cells[6:10])
+            if len(cells) < 12 or not cells[11].strip() or float(cells[10]) < 0:
+                continue  # (a greyed-out row reads with low confidence, but right)
+            x, y, width, height = (int(c) // SCALE for c in cells[6:10])
             words.setdefault((cells[2], cells[3], cells[4]), []).append(
                 (cells[11], left + x, top + y, left + x + width, top + y + height)
             )

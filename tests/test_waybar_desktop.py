@@ -160,7 +160,8 @@ class Waybar:
         time.sleep(1)  # the bar's first paint
 
     def bar_pid(self) -> int:
-        return next(pid for pid in self.desk.session_pids() if _comm(pid) == "waybar")
+        """The running bar's pid (0 while there is none)."""
+        return next((pid for pid in self.desk.session_pids() if _comm(pid) == "waybar"), 0)
 
     def registered(self) -> str:
         """The watcher's RegisteredStatusNotifierItems, as busctl prints it."""
