@@ -278,15 +278,15 @@ class Chroot:
     def close_menu(self) -> None:
         self.xdotool("key", "Escape")
 
-    def browser(self) -> tuple[str, Path]:
-        """A BROWSER for the app that logs what it was asked to open."""
-        script = self.out / "browser.sh"
-        log = self.out / "browser.log"
-        script.write_text(f'#!/bin/sh\necho "$1" >> {OUT}/browser.log\n', encoding="utf-8")
+    def browser(self, name: str) -> tuple[str, Path]:
+        """A BROWSER for the app ``name`` that logs what it was asked to open."""
+        script = self.out / f"{name}-browser.sh"
+        log = self.out / f"{name}-browser.log"
+        script.write_text(f'#!/bin/sh\necho "$1" >> {OUT}/{log.name}\n', encoding="utf-8")
         script.chmod(0o755)
         log.touch()
         os.chown(log, UID, UID)
-        return f"{OUT}/browser.sh", log
+        return f"{OUT}/{script.name}", log
 
 
 class ChrootApp:
@@ -318,7 +318,7 @@ class ChrootApp:
 
 
 def start_app(desk: Chroot, name: str, api_url: str, key: str) -> ChrootApp:
-    browser, log = desk.browser()
+    browser, log = desk.browser(name)
     state = f"{OUT}/{name}"
     pid = desk.spawn(
         name,
