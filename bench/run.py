@@ -7,7 +7,8 @@ server on loopback, runs every measurement ``--runs`` times and prints one markd
 table of medians, then the change-detection table of ``bench/traffic.py`` (old way and
 new way, one simulated hour each on a fake clock), the status-bar table, the Linux trays
 on xfce4-panel (``bench/sni.py``, on a second virtual desktop) and the profile of
-``bench/footprint.py``: every table of the README's benchmark section, from one run.
+``bench/footprint.py``: every table of the README's benchmark section, from one run
+(``--only oversized``: just the tray's peak RSS on two 64 MB answers beside its idle RSS).
 Time is scaled where a real hour would be too long: clients poll every 1 s instead of
 60 s, so "per hour" figures are per 60 polls (one hour at the default interval), and
 "one new notification a minute" is one per poll.
@@ -36,6 +37,7 @@ from traffic import table as change_detection_table
 
 from tests.desktop import ICON_NAME, Desktop, start_desktop
 from traynotify.devserver.demo import DemoServer
+from traynotify.devserver.faults import Huge, MiB
 from traynotify.devserver.samples import DEMO_KEY
 
 
@@ -190,6 +192,32 @@ class Bench:
             demo.close()
         return {k: statistics.median(v) * 1000 for k, v in times.items()}
 
+    # -- an oversized answer ------------------------------------------------------------
+    def oversized(self, answers: int = 2) -> dict[str, float]:
+        """The tray's peak RSS while it receives ``answers`` answers of 64 MB (chunked: no
+        size up front, so it reads up to its cap), beside its idle RSS just before."""
+        demo, _proxy = self.fresh_server()
+        proc = self.tray(demo.url, "xorg")
+        try:
+            me = psutil.Process(proc.pid)
+            wait("the first count", lambda: "unread" in self.icon_title(), 30)
+            time.sleep(8)  # settle, as for the idle row
+            idle = me.memory_info().rss / MB
+            # The kernel's high-water mark, reset now: the peak from here on, not sampled.
+            Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
+            huge = Huge(size=64 * MiB, declare_length=False)
+            armed = demo.server.faults.arm(huge, times=answers)
+            wait("the oversized answers", lambda: armed.hits >= answers, 60 * answers, 0.1)
+            seen = len(demo.server.requests())
+            wait("a good answer after them", lambda: len(demo.server.requests()) > seen, 120, 0.1)
+            time.sleep(1)
+            peak = _peak_rss_mb(proc.pid)
+            after = me.memory_info().rss / MB
+        finally:
+            self.gone(proc)
+            demo.close()
+        return {"idle_mb": idle, "peak_mb": peak, "after_mb": after}
+
     # -- status bars ----------------------------------------------------------------------
     def statusbar(self, rounds: int) -> dict[str, float]:
         """A bar's ``count`` with the tray running: wall time and requests per refresh,
@@ -333,6 +361,36 @@ class Bench:
         }
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM of ``pid``: its peak resident memory since the last reset, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / MB
+    raise SystemExit("bench: no VmHWM in /proc (not Linux?)")
+
+
+def oversized_row(big: dict[str, float]) -> tuple[str, str, str, str]:
+    growth = big["peak_mb"] - big["idle_mb"]
+    return (
+        "Peak RSS while receiving two 64 MB answers (xorg; the cap reads 8 MiB of each)",
+        f"{big['peak_mb']:.1f} MB (+{growth:.1f} MB; {big['after_mb']:.1f} MB after)",
+        f"idle RSS, same process just before: {big['idle_mb']:.1f} MB",
+        "≤ idle + 20 MB: " + ("met" if growth <= 20 else "**missed**"),
+    )
+
+
+def oversized_report(args, big) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(
+        [
+            f"traynotify oversized-answer benchmark, {machine()}; medians of {args.runs} runs.",
+            "",
+            "| measure | traynotify | baseline, same run | target |",
+            "|---|---|---|---|",
+            "| {} | {} | {} | {} |".format(*oversized_row(big)),
+        ]
+    )
+
+
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
@@ -344,9 +402,10 @@ def main() -> int:
     parser.add_argument("--soak-polls", type=int, default=1000)
     parser.add_argument(
         "--only",
-        choices=("all", "statusbar"),
+        choices=("all", "statusbar", "oversized"),
         default="all",
-        help="statusbar: only the status-bar measures (count with and without a tray)",
+        help="statusbar: only the status-bar measures (count with and without a tray); "
+        "oversized: only the tray's peak RSS on oversized answers",
     )
     args = parser.parse_args()
     for tool in ("Xvfb", "trayer", "xfce4-panel", "dunst", "dbus-daemon", "xdotool"):
@@ -358,6 +417,12 @@ def main() -> int:
         with on_xvfb(start_desktop, tmp) as desktop:
             bench = Bench(desktop, tmp)
             say = lambda what: print(f"bench: {what}…", file=sys.stderr, flush=True)  # noqa: E731
+            if args.only == "oversized":
+                say("oversized answers")
+                print(
+                    oversized_report(args, median_of([bench.oversized() for _ in range(args.runs)]))
+                )
+                return 0
             say("status bars")
             bars = median_of([bench.statusbar(max(5, args.runs * 3)) for _ in range(args.runs)])
             say("count with no tray")
@@ -381,6 +446,8 @@ def main() -> int:
                 idle[backend] = median_of(
                     [bench.idle(backend, args.window) for _ in range(args.runs)]
                 )
+            say("oversized answers")
+            big = median_of([bench.oversized() for _ in range(args.runs)])
             say("reaction")
             reaction = median_of([bench.reaction() for _ in range(args.runs)])
             say(f"soak, {args.soak_polls} polls")
@@ -396,7 +463,7 @@ def main() -> int:
             ).stdout.strip()
         trays = sni.measure(tmp, args.runs, SNI_SETTLE)
 
-    print(report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak))
+    print(report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak, big))
     print()
     print(statusbar_report(args, bars, startup))
     print()
@@ -473,7 +540,7 @@ def statusbar_report(args, bars, startup) -> str:  # type: ignore[no-untyped-def
     return "\n".join(lines)
 
 
-def report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak) -> str:  # type: ignore[no-untyped-def]
+def report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak, big) -> str:  # type: ignore[no-untyped-def]
     def t(client: str, new: bool) -> str:
         r = traffic[(client, new)]
         return f"{r['requests_per_hour']:.0f} requests, {r['kb_per_hour']:.0f} KB"
@@ -505,6 +572,7 @@ def report(args, traffic, floor, gtk_floor, idle, startup, reaction, soak) -> st
             f"python + httpx + Pillow + `import Gtk`: {gtk_floor:.1f} MB",
             "≤ 65 MB: " + ok(idle["gtk"]["rss_mb"] <= 65),
         ),
+        oversized_row(big),
         (
             "CPU per idle poll",
             f"xorg {idle['xorg']['cpu_ms_per_poll']:.2f} ms, gtk {idle['gtk']['cpu_ms_per_poll']:.2f} ms",

@@ -152,7 +152,7 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
 
     def start(
         *args: str,
-        backend: str = "gtk",
+        backend: str | None = "gtk",
         key: str | None = KEY,
         state_home: Path | None = None,
         extra_env: dict[str, str] | None = None,
@@ -160,12 +160,15 @@ def launch(desktop: Desktop, server: ContractServer, tmp_path: Path) -> Iterator
         env = desktop.env
         env.update(
             BYTESPIKE_API_URL=server.url,
-            PYSTRAY_BACKEND=backend,
             BROWSER=browser,
             XDG_STATE_HOME=str(state_home or tmp_path / "state"),
             XDG_CONFIG_HOME=str(tmp_path / "config"),
             TMPDIR=str(app_tmp),  # what pystray writes stays with the test
         )
+        if backend is None:  # the app's own choice, as users run it
+            env.pop("PYSTRAY_BACKEND", None)
+        else:
+            env["PYSTRAY_BACKEND"] = backend
         env.pop("BYTESPIKE_API_KEY", None)
         if key is not None:
             env["BYTESPIKE_API_KEY"] = key

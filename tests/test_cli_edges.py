@@ -181,7 +181,12 @@ def test_an_api_url_with_a_space_or_tab_is_refused(url: str, env: dict[str, str]
         ),
         (["demo", "--interval", "-5"], "--interval: must be a number of seconds from 1"),
         (["demo", "--interval", "inf"], "--interval: must be a number of seconds from 1"),
-        (["run", "--interval", "inf"], "interval (command line) must be at least 1 second"),
+        (["run", "--interval", "inf"], "interval (command line) must be at most 86400 seconds"),
+        (["run", "--interval", "1e9"], "interval (command line) must be at most 86400 seconds"),
+        (
+            ["demo", "--interval", "86401"],
+            "--interval: must be a number of seconds from 1 to 86400",
+        ),
         (["run", "--interval", "-5"], "interval (command line) must be at least 1 second"),
         (["read", "²"], "a notification id is a whole number"),
         (["read", "١٢"], "a notification id is a whole number"),  # Arabic-Indic digits
@@ -396,3 +401,25 @@ def test_piped_input_that_is_not_text_is_one_line_and_never_shown(
         timeout=60,
     )
     assert (result.returncode, result.stderr.decode()) == (code, f"traynotify: {message}\n")
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "said"),
+    [
+        (
+            503,
+            "7",
+            "The BytesSpike server had a problem (HTTP 503). (the server said: “Injected fault.”)",
+        ),
+        (429, "7", "The server is rate limiting requests (it asks to wait 7 s)."),
+    ],
+)
+def test_a_one_shot_command_promises_no_retry(
+    env: dict[str, str], server: ContractServer, status: int, retry_after: str, said: str
+) -> None:
+    from traynotify.devserver import Fault
+
+    server.inject(Fault("status", status=status, retry_after=retry_after))
+    code, out, err = run(["count", "--direct"], env)
+    assert (code, out) == (4, "")
+    assert err == f"traynotify: {said}\n"  # it exits now: no "retrying", no "will be retried"

@@ -13,7 +13,8 @@ from traynotify.devserver import ContractServer
 from traynotify.devserver.console import apply_command
 from traynotify.devserver.samples import DEMO_KEY, seed, ticker
 
-COUNT = "/api/v1/me/notifications/unread-count"
+LIST = "/api/v1/me/notifications"
+COUNT = f"{LIST}/unread-count"
 
 
 @pytest.fixture
@@ -54,6 +55,29 @@ def test_console_commands_change_what_the_server_answers(demo: ContractServer) -
         demo.stop()
 
 
+def test_console_arms_the_fault_front(demo: ContractServer) -> None:
+    events = ticker(1)
+    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    try:
+        assert apply_command(demo, "huge 2", events) == "every request now gets a 2 MB answer"
+        assert len(get(demo).content) == 2 * 1024 * 1024
+        apply_command(demo, "clear", events)
+        assert apply_command(demo, "badrow", events) == (
+            "the first row of every list now has a numeric link"
+        )
+        rows = httpx.get(demo.url + LIST, headers=headers, timeout=2).json()["items"]
+        assert rows[0]["link"] == 42
+        assert get(demo).json() == {"count": 3}  # the count is left alone
+        apply_command(demo, "clear", events)
+        assert apply_command(demo, "drip 0.2", events) == (
+            "every answer now drips, a byte every 0.2 s"
+        )
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(demo.url + COUNT, headers=headers, timeout=httpx.Timeout(5, read=0.1))
+    finally:
+        demo.stop()
+
+
 def test_fault_with_an_http_date(demo: ContractServer) -> None:
     try:
         apply_command(demo, "fault 503 Wed, 21 Oct 2099 07:28:00 GMT", ticker(1))
@@ -68,6 +92,10 @@ def test_fault_with_an_http_date(demo: ContractServer) -> None:
         ("fault", "fault: missing or wrong value (try 'help')"),
         ("fault 200", "fault takes an HTTP error status from 400 to 599"),
         ("slow soon", "slow: missing or wrong value (try 'help')"),
+        ("drip 0", "drip takes a number of seconds above 0, at most 60"),
+        ("drip nan", "drip takes a number of seconds above 0, at most 60"),
+        ("huge 0", "huge takes a number of megabytes from 1 to 4096"),
+        ("huge lots", "huge: missing or wrong value (try 'help')"),
         ("reboot", "unknown command 'reboot' (try 'help')"),
         ("   ", ""),
     ],

@@ -9,7 +9,8 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,15 @@ from traynotify.desktop.instance import (
     INFO_NAME,
     MAX_MESSAGE,
     UNIX_SOCKETS,
+    Handler,
     Instance,
     Transport,
     request,
     send,
 )
+from traynotify.devserver import ContractServer
+
+from .conftest import KEY
 
 TRANSPORTS: list[Transport] = ["unix", "tcp"] if UNIX_SOCKETS else ["tcp"]
 
@@ -34,17 +39,19 @@ TRANSPORTS: list[Transport] = ["unix", "tcp"] if UNIX_SOCKETS else ["tcp"]
 class Running:
     """A served Instance and the commands that reached its handler."""
 
-    def __init__(self, folder: Path, transport: Transport) -> None:
+    def __init__(self, folder: Path, transport: Transport, answer: Handler | None = None) -> None:
         self.folder = folder
         self.got: list[str] = []
         self.arrived = threading.Event()
+        self.answer = answer
         self.instance = Instance(folder, transport)
         assert self.instance.acquire()
         self.instance.serve(self.handle)
 
-    def handle(self, command: str) -> None:
+    def handle(self, command: str) -> Mapping[str, Any] | None:
         self.got.append(command)
         self.arrived.set()
+        return self.answer(command) if self.answer is not None else None
 
     def info(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((self.folder / INFO_NAME).read_text())
@@ -342,3 +349,108 @@ def test_a_socket_left_by_a_crash_is_replaced(tmp_path: Path) -> None:
         assert second.got == ["activate"]
     finally:
         second.instance.close()
+
+
+class Stallers:
+    """``n`` callers that send a few bytes and stall, each opened again as soon as the
+    app closes it (as a stuck status bar, or a process bent on locking others out)."""
+
+    def __init__(self, connect: Callable[[], socket.socket], n: int = 100) -> None:
+        self.connect = connect
+        self.n = n
+        self.opened = 0
+        self.conns: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _open(self) -> None:
+        try:
+            conn = self.connect()
+        except OSError:
+            return
+        try:
+            conn.sendall(b'{"comm')
+        except OSError:
+            conn.close()  # closed on us at once: that is the app's limit at work
+            return
+        conn.setblocking(False)
+        self.conns.append(conn)
+        self.opened += 1
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for conn in list(self.conns):
+                try:
+                    conn.recv(4096)  # an answer ("too slow") or the end: closed on us
+                    gone = True
+                except BlockingIOError:
+                    gone = False
+                except OSError:
+                    gone = True
+                if gone:
+                    self.conns.remove(conn)
+                    conn.close()
+            while len(self.conns) < self.n and not self._stop.is_set():
+                self._open()
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> Stallers:
+        self._thread.start()
+        end = time.monotonic() + 60
+        while self.opened < self.n and time.monotonic() < end:
+            time.sleep(0.01)
+        assert self.opened >= self.n
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        for conn in self.conns:
+            conn.close()
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_hundred_stalled_callers_lock_out_neither_count_nor_a_second_start(
+    transport: Transport, server: ContractServer
+) -> None:
+    """They once filled all 16 slots: count fell back to the server and a second start
+    failed after 5 s with "does not answer"."""
+    from traynotify.core.bar import bar_state, to_wire
+    from traynotify.core.state import Status, TrayState
+    from traynotify.desktop.paths import state_dir
+
+    tray = TrayState(status=Status.OK, count=7)
+
+    def handle(command: str) -> dict[str, object]:
+        return {"state": to_wire(bar_state(tray, 60.0)), "api_url": server.url}
+
+    running = Running(state_dir(), transport, handle)
+    env = {**os.environ, "BYTESPIKE_API_URL": server.url, "BYTESPIKE_API_KEY": KEY}
+    env.pop("DISPLAY", None)
+    try:
+        with Stallers(running.connect):
+            for _ in range(3):  # a status bar asks every few seconds
+                count = subprocess.run(
+                    [sys.executable, "-m", "traynotify", "count"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+                assert (count.returncode, count.stdout, count.stderr) == (0, "7\n", "")
+            second = subprocess.run(
+                [sys.executable, "-m", "traynotify", "run"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert (second.returncode, second.stdout, second.stderr) == (
+                0,
+                "traynotify is already running; it will refresh now.\n",
+                "",
+            )
+    finally:
+        running.instance.close()
+    assert running.got == ["state"] * 3 + ["activate"]
+    assert server.requests() == []  # count asked the tray, not the server

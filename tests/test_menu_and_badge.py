@@ -143,7 +143,7 @@ def test_looks_and_tooltips() -> None:
         "traynotify: signed out (key revoked)"
     )
     assert tooltip(TrayState(Status.OK, count=1), has_menu=False).endswith(
-        "no menu on this desktop: install PyGObject and AppIndicator"
+        "no menu on this desktop: install the 'linux' extra"
     )
 
 

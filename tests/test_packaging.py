@@ -44,6 +44,16 @@ def test_linux_desktop_file() -> None:
     assert section["Terminal"] == "false"
 
 
+def test_the_license_is_an_spdx_expression_that_the_build_backend_reads() -> None:
+    # The table form ({ text = "MIT" }) makes setuptools warn, and fail from 2027;
+    # the string form needs setuptools 77 or later in the build environment.
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "MIT"
+    (requirement,) = project["build-system"]["requires"]
+    assert requirement.startswith("setuptools>=")
+    assert int(requirement.split(">=")[1].split(".")[0]) >= 77
+
+
 def test_every_icon_size_the_packages_use_exists() -> None:
     from PIL import Image
 

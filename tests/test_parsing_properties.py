@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from traynotify import errors
-from traynotify.api.client import Client
+from traynotify.api.client import Client, parse_retry_after
 from traynotify.api.models import parse_count, parse_page
 
 json_values = st.recursive(
@@ -52,12 +52,25 @@ def test_page_parsing_never_crashes(data: Any) -> None:
     assert page.total >= 0
     assert page.page >= 1
     assert page.page_size >= 1
+    assert page.rows == len(data["items"])  # each row either counts or is skipped, never lost
+    assert len({s.index for s in page.skipped}) == len(page.skipped)
     for note in page.items:
+        assert 1 <= note.id <= 2**63 - 1
         assert isinstance(note.id, int)
         assert not isinstance(note.id, bool)
         assert isinstance(note.title, str)
         assert note.created_at.tzinfo is not None
         assert note.link is None or isinstance(note.link, str)
+
+
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"\A\s*\d{1,12}\s*\Z")))
+def test_retry_after_is_seconds_in_range_or_nothing(value: str) -> None:
+    seconds = parse_retry_after(value, 1_800_000_000.0)
+    stripped = value.strip(" \t")
+    if stripped and all("0" <= ch <= "9" for ch in stripped):
+        assert seconds == min(float(int(stripped)), 6 * 3600)
+    elif seconds is not None:
+        assert 0 <= seconds <= 6 * 3600
 
 
 @given(json_values)

@@ -15,9 +15,9 @@ import pytest
 
 from traynotify.api.client import Client
 from traynotify.api.models import newest_first
+from traynotify.core.backoff import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.poller import Poller, PollerConfig, SystemClock
 from traynotify.core.reconcile import FULL_EVERY, PAGE_SIZE
-from traynotify.core.schedule import BACKOFF_CAP, MAX_DELAY
 from traynotify.core.state import Status, TrayState
 from traynotify.core.toasts import Toast
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
@@ -836,9 +836,12 @@ def test_a_tray_that_fails_to_draw_loses_no_pop_up(h: Harness) -> None:
     assert h.states[-1].count == 4  # the icon caught up at the next poll
 
 
-def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
-    """Whatever goes wrong inside a poll, the next one waits for the interval
-    instead of following at once (again and again, if the error stays)."""
+def test_an_unexpected_error_in_a_poll_is_a_failure(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever goes wrong inside a poll counts as a failed poll: the tray says it is
+    not up to date and why, the next one waits for the back-off (instead of following
+    at once, again and again, if the error stays), and the traceback is logged once."""
     h.turn()
     real_add = h.poller._seen.add
 
@@ -847,14 +850,20 @@ def test_an_unexpected_error_keeps_the_polling_pace(h: Harness) -> None:
 
     h.poller._seen.add = broken  # type: ignore[method-assign]
     add(h.server, "Trips the bug")
-    h.clock.advance(h.poller.step())
-    with pytest.raises(RuntimeError):
-        h.poller.step()
+    first = h.turn()
+    assert (h.state.status, h.state.stale) == (Status.ERROR, True)
+    assert h.state.problem == "unexpected error (RuntimeError: a bug); see the log"
+    assert first >= INTERVAL * 1.5
     requests = len(h.server.requests())
     h.poller.step()  # the owner thread's next turn, at once
     assert len(h.server.requests()) == requests
+    assert h.turn() > first  # still broken: the back-off grows
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1
+    assert "a bug" in caplog.text
     h.poller._seen.add = real_add  # type: ignore[method-assign]
-    h.turn()
+    assert h.turn() == pytest.approx(INTERVAL)
+    assert (h.state.status, h.state.stale, h.state.problem) == (Status.OK, False, None)
     assert [t.title for t in h.toasts][-1] == "Trips the bug"
 
 
@@ -962,8 +971,13 @@ def test_case3_mark_all_whose_answer_is_lost_still_names_what_it_flipped(
         h.server.inject(Fault("slow", delay=1.5), times=1)  # done, then answered too late
 
     mark_all_meanwhile(h, arrival_and_a_late_answer)
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark all as read")
+    sent = len(h.server.requests())
+    assert h.poller.step() >= INTERVAL  # no answer is a failure: the back-off first
+    assert len(h.server.requests()) == sent
+    h.turn()  # then the poll asks what the mark-all did
     assert h.state.notice == "Also marked read: Arrived during mark all"
-    h.turn()
     assert h.server.store.unread_count("alice") == 0
     assert h.state.count == 0
     assert [t.title for t in h.toasts if "Arrived" in t.title] == [

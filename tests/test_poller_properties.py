@@ -9,12 +9,21 @@ not shown, or was not told about ("Also marked read", which names exactly those)
 A new notification dated back (sorting below the top) while others are read elsewhere
 can hide from the one-row probe: then the menu and the pop-ups are checked once the
 next full walk of the list has run, which a rule forces by letting the time pass.
+So can a row the server once sent malformed (it is skipped, the rest counts).
+
+The server misbehaves too: errors, drops, answers not understood; answers that drip
+(in time, or past the request's deadline) or are huge; rows sent twice or corrupt;
+a 429 or 503 with an odd Retry-After, also on a click or a mark-all. After every
+step: no request went out during a back-off (the server's log, on the poller's
+clock, against the window each failure opened), and a poll whose answer dripped
+past the deadline left the tray saying it is not up to date.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,9 +31,25 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from traynotify.api.client import Client
+from traynotify.core.backoff import MAX_DELAY
 from traynotify.core.reconcile import full_walk_every
 from traynotify.core.state import Status
 from traynotify.devserver import ContractServer, Fault
+from traynotify.devserver.faults import (
+    EXTREME_TIMES,
+    HUGE_ID,
+    MARK_ALL,
+    MARK_READ,
+    Answer,
+    Armed,
+    Drip,
+    Huge,
+    Rows,
+)
+from traynotify.devserver.faults import (
+    LIST as LIST_PATH,
+)
 
 from .conftest import ServerClock, in_ci, seeded_store
 from .test_poller import INTERVAL, LIST, Harness, wait_at
@@ -34,6 +59,43 @@ MUTED = "system.balance.notify.dispatched"
 """A type the user muted: listed in the menu, never popped up (one is in the seed)."""
 SUMMARY = re.compile(r"^(?:You have )?(\d+) (?:new|unread) notifications?$")
 ALSO = re.compile(r"^Also marked read: (.*)$")
+FAILED = {0, 429, 500, 502, 503, 504}
+"""Statuses of a failed request in the server's log (0: the connection was dropped)."""
+LEAST_BACK_OFF = 1.5 * INTERVAL
+"""The shortest back-off after one failure (twice the interval, less a quarter of jitter)."""
+RETRY_AFTER = {
+    "120": 120.0,
+    " 120 ": 120.0,
+    "0": 0.0,
+    "99999999999999999999": MAX_DELAY,
+    "Wed, 21 Oct 2099 07:28:00 GMT": MAX_DELAY,
+    "Thu, 01 Jan 1970 00:00:00 GMT": 0.0,
+    "²": None,
+    "１２": None,
+    "-5": None,
+    "1e3": None,
+    "soon": None,
+}
+"""Retry-After values a server may send, and the wait each asks for (None: ignored)."""
+BAD_FIELDS = [
+    ("link", 5),
+    ("title", None),
+    ("id", HUGE_ID),
+    ("id", "5001"),
+    ("created_at", EXTREME_TIMES[0]),
+    ("created_at", EXTREME_TIMES[1]),
+    ("read_at", 12),
+]
+
+
+@dataclass
+class Asked:
+    """A Retry-After armed on the server: which request met it, and the wait it asked."""
+
+    armed: Armed
+    after: int
+    """Requests sent before it was armed (the first matching one after meets it)."""
+    seconds: float | None
 
 
 class Account(RuleBasedStateMachine):
@@ -44,6 +106,14 @@ class Account(RuleBasedStateMachine):
         self.server_clock = ServerClock(tick=timedelta(minutes=1))
         self.server = ContractServer(seeded_store(self.server_clock)).start()
         self.h = Harness(self.server, Path(self.tmp.name), muted_types=(MUTED,))
+        self.sent: list[float] = []
+        """When each request went out, on the poller's (fake) clock."""
+        self.h.poller._client_factory = lambda key: Client(
+            self.server.url, key, timeout=0.5, deadline=0.6, on_request=self.sending
+        )
+        self.refreshed: list[int] = []
+        """Requests sent before each "Refresh now"."""
+        self.asked: list[Asked] = []
         self.next_id = 9000
         self.announced: set[int] = set()
         """Ids a pop-up told of (its own, a summary's, an "Also marked read"), and muted
@@ -64,6 +134,9 @@ class Account(RuleBasedStateMachine):
         self.tmp.cleanup()
 
     # -- helpers ---------------------------------------------------------------------
+    def sending(self) -> None:
+        self.sent.append(self.h.clock.mono)
+
     def unread(self) -> list[int]:
         return [n.id for n in self.server.store.query("alice", unread=True)]
 
@@ -71,11 +144,19 @@ class Account(RuleBasedStateMachine):
         return {n.id for n in self.server.store.query("alice", read=True)}
 
     def turn(self) -> None:
-        polls = self.h.poller.polls
-        self.h.turn()
-        assert self.h.poller.polls > polls
+        """Let time pass until a poll has run (a click sent first, when the back-off
+        ends, may fail and start another back-off)."""
+        self.until_polled()
         self.check_toasts()
         self.check_state()
+
+    def until_polled(self) -> None:
+        polls = self.h.poller.polls
+        for _ in range(8):
+            self.h.turn()
+            if self.h.poller.polls > polls:
+                break
+        assert self.h.poller.polls > polls
 
     def blind(self) -> bool:
         """A dated-back one arrived and no full walk has run since."""
@@ -187,6 +268,70 @@ class Account(RuleBasedStateMachine):
     )
     def fault(self, fault: Fault, times: int) -> None:
         self.server.inject(fault, times=times)
+
+    @rule(
+        status=st.sampled_from([429, 503]),
+        retry_after=st.one_of(st.none(), st.sampled_from(sorted(RETRY_AFTER))),
+        on=st.sampled_from(["poll", "click", "mark all"]),
+        pick=st.integers(0, MENU - 1),
+    )
+    def server_says_wait(self, status: int, retry_after: str | None, on: str, pick: int) -> None:
+        """A 429 or 503, with an odd Retry-After or none, on a poll or a user's action."""
+        self.server.clear_faults()
+        headers = {} if retry_after is None else {"Retry-After": retry_after}
+        path = {"poll": LIST_PATH, "click": MARK_READ, "mark all": MARK_ALL}[on]
+        armed = self.server.faults.arm(Answer(status, headers), path=path)
+        seconds = None if retry_after is None else RETRY_AFTER[retry_after]
+        self.asked.append(Asked(armed, len(self.sent), seconds))
+        if on == "click":
+            self.click(pick)
+        elif on == "mark all":
+            self.mark_all()
+        self.turn()
+
+    @rule(kind=st.sampled_from(["late", "in time", "huge"]))
+    def slow_or_huge_answer(self, kind: str) -> None:
+        """A poll's answer drips in past the deadline, or in time, or is huge."""
+        self.server.clear_faults()
+        self.h.poller.step()  # clicks and mark-alls asked for go first ...
+        if self.h.poller._reads.queued:
+            return  # ... unless a back-off holds them: the drip is for a poll
+        fault = {
+            "late": Drip(chunk=1, every=0.05, pad_to=4000),
+            "in time": Drip(chunk=512, every=0.01),
+            "huge": Huge(size=9 * 1024 * 1024),
+        }[kind]
+        armed = self.server.faults.arm(fault, path=LIST_PATH, query={"unread": "true"})
+        self.until_polled()
+        armed.clear()
+        if armed.hits and kind != "in time":
+            state = self.h.state
+            assert state.stale or state.status is not Status.OK, "fresh past the deadline"
+        self.check_toasts()
+        self.check_state()
+
+    @rule(
+        kind=st.sampled_from(["twice", "bad field", "missing field"]),
+        row=st.integers(0, 4),
+        bad=st.sampled_from(BAD_FIELDS),
+        missing=st.sampled_from(["id", "title", "created_at", "type"]),
+    )
+    def odd_rows(self, kind: str, row: int, bad: tuple[str, object], missing: str) -> None:
+        """One row of the next unread list is sent twice, or malformed (it is skipped:
+        it may hide until the next full walk, like one dated back)."""
+        self.server.clear_faults()
+        fault = {
+            "twice": Rows.twice(row),
+            "bad field": Rows.corrupt(row, *bad),
+            "missing field": Rows.missing(row, missing),
+        }[kind]
+        armed = self.server.faults.arm(fault, path=LIST_PATH, query={"unread": "true"})
+        self.until_polled()
+        armed.clear()
+        if armed.hits and kind != "twice":
+            self.blind_until_walk = self.h.poller.walks
+        self.check_toasts()
+        self.check_state()
 
     # -- the user's side ---------------------------------------------------------------
     @rule(pick=st.integers(0, MENU - 1))
@@ -307,6 +452,7 @@ class Account(RuleBasedStateMachine):
 
     @rule()
     def refresh(self) -> None:
+        self.refreshed.append(len(self.sent))
         self.h.poller.refresh()
 
     @rule()
@@ -329,7 +475,7 @@ class Account(RuleBasedStateMachine):
             self.announced |= {n.id for n in state.items} & self.muted
         self.states_seen = len(self.h.states)
         state = self.h.state
-        if state.status is not Status.OK or state.stale or self.h.poller._work:
+        if state.status is not Status.OK or state.stale or self.h.poller._reads.queued:
             return  # the last poll failed: the menu is the last one known, marked stale
         if self.blind():
             return  # a dated-back one may hide from the probe until the next full walk
@@ -338,6 +484,34 @@ class Account(RuleBasedStateMachine):
         assert [n.id for n in state.items[:MENU]] == unread[:MENU]
         missed = set(unread) - self.announced - self.muted
         assert not missed, f"never shown: {sorted(missed)[:20]}"
+
+    @invariant()
+    def nothing_sent_during_a_back_off(self) -> None:
+        """After a failed request, the next one waits for the back-off: at least the
+        shortest one after a failure (unless "Refresh now" came between), and never
+        less than what the server asked for in Retry-After."""
+        log = self.server.requests()
+        assert len(log) == len(self.sent)
+        asked: dict[int, float] = {}
+        for wait in self.asked:
+            if wait.armed.hits and wait.seconds is not None:
+                met = next(
+                    i
+                    for i in range(wait.after, len(log))
+                    if wait.armed.matches(log[i].method, log[i].path, log[i].query)
+                    and log[i].status == wait.armed.fault.status  # type: ignore[union-attr]
+                )
+                asked[met] = min(wait.seconds, MAX_DELAY)
+        for i in range(len(log) - 1):
+            if log[i].status not in FAILED:
+                continue
+            refreshed = any(i < r <= i + 1 for r in self.refreshed)
+            least = max(asked.get(i, 0.0), 0.0 if refreshed else LEAST_BACK_OFF)
+            gap = self.sent[i + 1] - self.sent[i]
+            assert gap >= least - 1e-6, (
+                f"request {i + 1} ({log[i + 1].method} {log[i + 1].path}) went {gap:.0f} s "
+                f"after a {log[i].status}, within its back-off of {least:.0f} s"
+            )
 
     @invariant()
     def nothing_marked_unasked(self) -> None:

@@ -10,13 +10,16 @@ import pytest
 
 from traynotify.api.models import Notification
 from traynotify.core.reconcile import (
+    FULL_EVERY,
     STATE_ITEMS,
     Snapshot,
     also_marked,
+    full_walk_every,
     merge_prefix,
     prefix_size,
     probe_changed,
     reconcile,
+    unique,
 )
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
@@ -367,3 +370,147 @@ def test_also_marked_without_one_it_expected_in_view_takes_the_extra_read_last()
     assert also_marked(read, unread_before={1}, seen={13}, extra=0) == ()
     more = also_marked(read, unread_before={1}, seen={13}, extra=9)
     assert [x.id for x in more] == [10, 11, 12]
+
+
+# -- one id, once ---------------------------------------------------------------------
+
+
+def test_unique_keeps_each_id_once_the_copy_given_last_and_sorts_newest_first() -> None:
+    older_copy = dataclasses.replace(B, title="before")
+    assert unique([A, older_copy, C, B, A]) == (C, B, A)
+    assert unique([]) == ()
+    # ids say nothing about time: the order is (created_at, id), newest first
+    assert [x.id for x in unique([n(900, 10), n(2, 50), n(950, 10)])] == [2, 950, 900]
+
+
+def test_a_snapshot_holds_each_id_once_however_it_was_built() -> None:
+    snapshot = Snapshot(3, (A, C, B, C, A))
+    assert snapshot.items == (C, B, A)
+    assert snapshot.complete
+    out = reconcile(snapshot, seen=frozenset({1}), first_run=False)
+    assert [x.id for x in out.items] == [3, 2, 1]
+    assert out.new == (3, 2)
+    assert [t.covers for t in out.toasts] == [(2,), (3,)]  # each once, oldest first
+
+
+def test_merge_prefix_counts_a_row_sent_twice_once() -> None:
+    known = snap(A, B, C)
+    merged = merge_prefix(known, (D := n(4, 40), C, D), 4)
+    assert merged is not None
+    assert [x.id for x in merged.items] == [4, 3, 2, 1]
+    assert merged.stale == 0  # not one row "read elsewhere" too many
+    whole = merge_prefix(known, (D, C, B, A, A), 4)
+    assert whole is not None
+    assert [x.id for x in whole.items] == [4, 3, 2, 1]
+
+
+def test_also_marked_names_a_row_listed_twice_once() -> None:
+    new = read_at(n(10, 90), 0)
+    read = [new, read_at(n(1, 10), 0), new]
+    assert [x.id for x in also_marked(read, unread_before={1}, seen=(), extra=1)] == [10]
+
+
+# -- more unread than a walk covers ------------------------------------------------------
+
+BEYOND = 10_050
+"""An unread count past the walk's bound (MAX_PAGES pages of PAGE_SIZE)."""
+
+
+def incomplete(*notes: Notification) -> Snapshot:
+    return snap(*notes, total=BEYOND)
+
+
+def test_an_unseen_row_newer_than_the_oldest_shown_is_new_in_an_incomplete_snapshot() -> None:
+    """Rows that come into view from below, as others are read, are old; a row never
+    shown that sorts above the oldest one shown before is new (here: 7 and 3)."""
+    s6, s4, s2 = n(6, 60), n(4, 40), n(2, 20)
+    out = reconcile(
+        incomplete(n(7, 70), s6, s4, n(3, 30), s2, n(1, 10)),
+        seen=frozenset({6, 4, 2}),
+        first_run=False,
+    )
+    assert out.new == (7, 3)
+    assert [t.covers for t in out.toasts] == [(3,), (7,)]
+    assert out.count == BEYOND
+
+
+def test_the_oldest_shown_row_is_the_bound_even_when_it_is_the_last_row() -> None:
+    out = reconcile(
+        incomplete(n(5, 50), n(4, 40), n(3, 30), n(2, 20)),
+        seen=frozenset({4, 2}),
+        first_run=False,
+    )
+    assert out.new == (5, 3)
+
+
+def test_an_incomplete_snapshot_with_nothing_shown_before_is_all_new() -> None:
+    """A first run (or a cleared store) over 10,000 unread: nothing to bound it by."""
+    rows = (n(3, 30), n(2, 20), n(1, 10))
+    out = reconcile(incomplete(*rows), seen=frozenset(), first_run=False)
+    assert out.new == (3, 2, 1)
+    first = reconcile(incomplete(*rows), seen=frozenset(), first_run=True)
+    assert first.new == (3, 2, 1)
+    assert [t.title for t in first.toasts] == [f"You have {BEYOND} unread notifications"]
+    assert first.remember == (3, 2, 1)
+
+
+def test_a_first_run_summary_covers_the_whole_backlog_even_rows_remembered_before() -> None:
+    out = reconcile(snap(A, B, C), seen=frozenset({2}), first_run=True)
+    assert [t.covers for t in out.toasts] == [(3, 2, 1)]
+    assert out.new == (3, 1)
+
+
+def test_merge_prefix_keeps_count_of_rows_past_the_walks_bound() -> None:
+    """A list cut at the walk's bound (6 unread past it) with one row read elsewhere:
+    one more arrives and one more is read; the rows past the bound still count."""
+    e, d, c, b, a = n(5, 50), n(4, 40), n(3, 30), n(2, 20), n(1, 10)
+    known = Snapshot(10, (e, d, c, b, a), stale=1)
+    merged = merge_prefix(known, (n(6, 60), e), 10)
+    assert merged is not None
+    assert [x.id for x in merged.items] == [6, 5, 4, 3, 2, 1]
+    assert merged.stale == 2
+
+
+@pytest.mark.parametrize(
+    ("unread", "period"),
+    [(0, 1), (-3, 1), (1, 1), (200, 1), (201, 2), (400, 2), (401, 3), (9_999, 50), (10**6, 50)],
+)
+def test_the_full_walk_period_follows_the_pages_it_walks(unread: int, period: int) -> None:
+    assert full_walk_every(unread) == FULL_EVERY * period
+
+
+def test_also_marked_takes_a_stamp_exactly_one_moment_before_as_its_own() -> None:
+    read = [read_at(n(10, 90), -1), read_at(n(1, 10), 0)]
+    assert [x.id for x in also_marked(read, unread_before={1}, seen=(), extra=0)] == [10]
+    later = [read_at(n(10, 90), -1.001), read_at(n(1, 10), 0)]
+    assert also_marked(later, unread_before={1}, seen=(), extra=0) == ()
+
+
+def test_also_marked_names_exactly_the_rows_found_when_the_stamps_find_fewer() -> None:
+    """The read-time rule finds one, the count says two: the one read last makes up the
+    count, and no more."""
+    read = [
+        read_at(n(10, 90), 0),  # by the stamps
+        read_at(n(11, 80), -5),  # read last of the rest
+        read_at(n(12, 70), -3600),
+        read_at(n(13, 60), -7200),
+        read_at(n(1, 10), 0),
+    ]
+    found = also_marked(read, unread_before={1}, seen=(), extra=2)
+    assert [x.id for x in found] == [10, 11]
+
+
+def test_malformed_rows_the_server_counts_make_a_snapshot_complete() -> None:
+    """Two rows listed, one malformed row skipped, three unread: that is all of them."""
+    b, a = n(2, 20), n(1, 10)
+    assert Snapshot(3, (b, a), skipped=1).complete
+    assert not Snapshot(3, (b, a)).complete
+    assert not Snapshot(4, (b, a), skipped=1).complete
+
+
+def test_merge_prefix_whose_malformed_rows_make_up_the_rest_is_the_whole_list() -> None:
+    b, a = n(2, 20), n(1, 10)
+    merged = merge_prefix(None, (b, a), 3, skipped=1)
+    assert merged is not None
+    assert ([x.id for x in merged.items], merged.skipped, merged.complete) == ([2, 1], 1, True)
+    assert merge_prefix(None, (b, a), 4, skipped=1) is None  # one more than it saw: walk

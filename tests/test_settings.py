@@ -56,8 +56,8 @@ def test_set_then_show_round_trips_every_setting(own_home: Path) -> None:
     )
     # language is now Chinese for the CLI itself; show the values all the same
     shown = cli(["config", "show"])[1]
-    assert "interval    = 90" in shown
-    assert "popups      = false" in shown
+    assert "interval       = 90" in shown
+    assert "popups         = false" in shown
     assert "BYTESPIKE" not in settings_path().read_text()
 
 
@@ -74,6 +74,16 @@ def test_unset_goes_back_to_the_default() -> None:
     [
         ("interval", "0.2", "interval must be at least 1 second, not '0.2'."),
         ("interval", "soon", "interval must be a number of seconds, not 'soon'."),
+        ("interval", "1e9", "interval must be at most 86400 seconds (one day), not '1e9'."),
+        ("interval", "86401", "interval must be at most 86400 seconds (one day)"),
+        ("interval", "inf", "interval must be at most 86400 seconds"),
+        ("interval", "nan", "interval must be at least 1 second, not 'nan'."),
+        ("language", "fr", "language must be auto, en or zh_CN, not 'fr'."),
+        ("language", "zh_TW", "language must be auto, en or zh_CN, not 'zh_TW'."),
+        ("language", "english", "language must be auto, en or zh_CN"),
+        ("language", "en_US.UTF-8", "language must be auto, en or zh_CN"),
+        ("snooze_morning", "9", "snooze_morning must be a time of day from 00:00 to 23:59"),
+        ("snooze_morning", "09:60", "snooze_morning must be a time of day"),
         ("popups", "maybe", "popups must be true or false, not 'maybe'."),
         ("muted_types", "system.nope", "muted_types: unknown type 'system.nope'"),
         ("menu_length", "0", "menu_length must be from 1 to 50, not 0."),
@@ -90,6 +100,33 @@ def test_set_refuses_bad_values_in_one_line_and_writes_nothing(
     assert err.startswith(f"traynotify: {message}")
     assert err.count("\n") == 1
     assert not settings_path().exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("en", "en"),
+        ("EN", "en"),
+        ("zh_CN", "zh_CN"),
+        ("zh-CN", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("ZH_cn", "zh_CN"),
+        (" zh-cn ", "zh_CN"),
+        ("86400", None),
+    ],
+)
+def test_set_accepts_what_the_app_can_show(value: str, stored: str | None) -> None:
+    name = "interval" if stored is None else "language"
+    code, _out, err = cli(["config", "set", name, value])
+    assert (code, err) == (0, "")
+    expected = 86400.0 if stored is None else stored
+    assert read_settings(settings_path()).values == {name: expected}
+
+
+def test_language_auto_goes_back_to_the_os_language() -> None:
+    cli(["config", "set", "language", "zh"])
+    assert cli(["config", "set", "language", "auto"])[0] == 0
+    assert "language" not in read_settings(settings_path()).values
 
 
 def write(text: str) -> Path:
@@ -109,7 +146,7 @@ def test_a_broken_file_is_reported_with_path_and_line_and_defaults_apply() -> No
     ]
     code, out, err = cli(["config", "show"])
     assert (code, err) == (0, "")
-    assert "interval    = 60  (default)" in out
+    assert "interval       = 60  (default)" in out
     assert "line 2" in out
 
 
@@ -120,8 +157,30 @@ def test_a_bad_value_names_its_line_and_only_that_value_falls_back() -> None:
     assert file.problems == [
         f"{path}, line 4: menu_length must be from 1 to 50, not 500. Using the default.",
         f"{path}, line 5: unknown setting 'shape' ignored; settings: api_url, console_url, "
-        "interval, popups, muted_types, menu_length, language.",
+        "interval, popups, muted_types, menu_length, language, snooze_morning.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('language = "fr"', "language must be auto, en or zh_CN, not 'fr'."),
+        ("language = 5", "language must be auto, en or zh_CN, not '5'."),
+        ("interval = 1e9", "interval must be at most 86400 seconds (one day), not 1000000000.0."),
+        ("interval = 0", "interval must be at least 1 second, not 0."),
+        ('snooze_morning = "7am"', "snooze_morning must be a time of day"),
+    ],
+)
+def test_a_bad_value_in_the_file_is_reported_with_its_line_and_the_default_used(
+    line: str, problem: str
+) -> None:
+    path = write(f"# mine\nmenu_length = 5\n{line}\n")
+    file = read_settings(path)
+    assert file.values == {"menu_length": 5}
+    assert len(file.problems) == 1
+    assert file.problems[0].startswith(f"{path}, line 3: {problem}")
+    assert file.problems[0].endswith("Using the default.")
+    assert resolve({}, {}, file.values) == Settings(menu_length=5)
 
 
 def test_headless_commands_warn_about_the_file_and_carry_on(
@@ -167,12 +226,13 @@ def test_precedence_flag_over_environment_over_file_over_default(
         "muted_types": "default",
         "menu_length": "default",
         "language": "default",
+        "snooze_morning": "default",
     }
     # and end to end: the file points at nowhere, the environment at the server
     write('api_url = "http://127.0.0.1:1"\ninterval = 120\n')
     assert cli(["count"], server_env)[1] == "3\n"
     shown = cli(["config", "show", "--api-url", "https://flag.example.com"], server_env)[1]
-    assert "api_url     = https://flag.example.com  (command line)" in shown
-    assert "interval    = 120  (settings file)" in shown
+    assert "api_url        = https://flag.example.com  (command line)" in shown
+    assert "interval       = 120  (settings file)" in shown
     shown = cli(["config", "show"], server_env)[1]
-    assert f"api_url     = {server_env['BYTESPIKE_API_URL']}  (environment)" in shown
+    assert f"api_url        = {server_env['BYTESPIKE_API_URL']}  (environment)" in shown

@@ -24,12 +24,14 @@ from traynotify.cli import main
 from traynotify.cli.statusbar import TRAY_GRACE, OwnPoller, Watch
 from traynotify.core.bar import BarState, bar_state, from_wire, render, to_wire
 from traynotify.core.config import Settings
+from traynotify.core.outcome import Done, MarkAllOutcome, before_sending
 from traynotify.core.state import Status, TrayState
 from traynotify.desktop.instance import Instance
 from traynotify.desktop.paths import state_dir
 from traynotify.devserver import ContractServer, Fault
 
 from .conftest import KEY
+from .test_first_hour import no_keyring  # noqa: F401 - the fixture
 from .test_poller import FakeClock
 
 # waybar-custom(5): the JSON a custom module's exec (return-type json) prints per line.
@@ -114,6 +116,8 @@ def test_text_and_json_lines() -> None:
         "titles": ["a", "b <i>&</i>"],
         "problem": None,
         "source": "tray",
+        "paused": False,
+        "paused_until": None,
     }
 
 
@@ -180,6 +184,8 @@ def test_count_without_a_tray_is_one_request(env: dict[str, str], server: Contra
         "titles": [],
         "problem": None,
         "source": "server",
+        "paused": False,
+        "paused_until": None,
     }
 
 
@@ -202,6 +208,8 @@ class FakeTray:
         self.api_url = api_url
         self.state = state
         self.commands: list[str] = []
+        self.outcome: MarkAllOutcome | None = None
+        """What its poller reported for a mark-all (None: it has not answered)."""
         self.instance = Instance(state_dir())
         assert self.instance.acquire()
         self.instance.serve(self.handle)
@@ -210,8 +218,9 @@ class FakeTray:
         self.commands.append(command)
         if command == "state":
             return {"state": to_wire(bar_state(self.state, 1.0)), "api_url": self.api_url}
-        if command == "read-all":
-            return {"accepted": True, "count": self.state.count}
+        if command == "read-all":  # as the tray app answers (app.py)
+            outcome = self.outcome or before_sending(self.state)
+            return (outcome or MarkAllOutcome(Done.SENT, self.state.count)).to_wire()
         return None
 
     def close(self) -> None:
@@ -294,10 +303,85 @@ def test_read_all_goes_through_the_tray(
     env: dict[str, str], server: ContractServer, tray: FakeTray
 ) -> None:
     server.clear_requests()
-    assert run(["read", "--all"], env) == (0, "The running tray app marks all as read.\n", "")
+    assert run(["read", "--all"], env) == (
+        0,
+        "The running tray app is marking 7 notifications read (it shows any new one first, "
+        "and says so if the server refuses).\n",
+        "",
+    )
     assert tray.commands[-1] == "read-all"
     assert server.requests() == []
     assert run(["read", "--all", "--direct"], env)[1] == "Marked 3 notifications read.\n"
+
+
+@pytest.mark.parametrize(
+    ("state", "outcome", "code", "out", "err"),
+    [
+        (
+            TrayState(status=Status.OK, count=0),
+            None,
+            0,
+            "Nothing to mark: the running tray app has no unread notifications.\n",
+            "",
+        ),
+        (
+            TrayState(status=Status.OFFLINE, count=7, problem="Cannot reach the server."),
+            None,
+            4,
+            "",
+            "traynotify: The running tray app cannot reach the server (Cannot reach the "
+            "server); nothing was marked. '--direct' asks the server from here.\n",
+        ),
+        (
+            TrayState(status=Status.ERROR, count=7, problem="HTTP 503"),
+            None,
+            4,
+            "",
+            "traynotify: The running tray app cannot reach the server (HTTP 503); nothing was "
+            "marked. '--direct' asks the server from here.\n",
+        ),
+        (None, MarkAllOutcome(Done.MARKED, 2), 0, "Marked 2 notifications read.\n", ""),
+        (
+            None,
+            MarkAllOutcome(Done.FAILED, problem="The server rejected the request."),
+            4,
+            "",
+            "traynotify: The running tray app could not mark all as read: The server rejected "
+            "the request.\n",
+        ),
+    ],
+    ids=["nothing-unread", "offline", "server-error", "marked", "failed"],
+)
+def test_read_all_reports_what_the_tray_did(
+    env: dict[str, str],
+    server: ContractServer,
+    tray: FakeTray,
+    state: TrayState | None,
+    outcome: MarkAllOutcome | None,
+    code: int,
+    out: str,
+    err: str,
+) -> None:
+    if state is not None:
+        tray.state = state
+    tray.outcome = outcome
+    server.clear_requests()
+    assert run(["read", "--all"], env) == (code, out, err)
+    assert server.requests() == []  # the tray's answer is the whole story
+    assert server.store.unread_count("alice") == 3
+
+
+@pytest.mark.parametrize(
+    "state",
+    [TrayState(), TrayState(status=Status.SIGNED_OUT, problem="the key was rejected")],
+    ids=["starting", "signed-out"],
+)
+def test_read_all_asks_the_server_when_the_tray_cannot(
+    env: dict[str, str], server: ContractServer, tray: FakeTray, state: TrayState
+) -> None:
+    tray.state = state
+    assert run(["read", "--all"], env) == (0, "Marked 3 notifications read.\n", "")
+    assert server.store.unread_count("alice") == 0
 
 
 def test_open_goes_through_the_tray(env: dict[str, str], tray: FakeTray) -> None:
@@ -641,3 +725,11 @@ def test_watch_without_a_tray_loads_no_gui(env: dict[str, str]) -> None:
     gui = ("pystray", "PIL", "jeepney", "gi", "Xlib", "plyer")
     tray = tuple(f"traynotify.desktop.{m}" for m in ("tray", "notify", "dbus", "icons", "choose"))
     assert not {m for m in imported if m.split(".")[0] in gui or m.startswith(tray)}
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_logout_with_no_keyring_tells_the_tray_nothing(env: dict[str, str], tray: FakeTray) -> None:
+    code, out, _err = run(["logout"], env)
+    assert code == 0
+    assert "The running tray app has noticed." not in out
+    assert "key-changed" not in tray.commands  # nothing was removed: nothing to notice

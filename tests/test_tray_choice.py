@@ -184,19 +184,19 @@ def test_pop_up_actions_match_the_menu() -> None:
 def test_doctor_names_what_is_missing_and_what_to_install() -> None:
     from traynotify.desktop.doctor import MISSING, NOTE, OK, popup_finding, tray_finding
 
-    sni = tray_finding(Probe("linux", watcher=True), host=True, gi=False)
+    sni = tray_finding(Probe("linux", watcher=True, host=True))
     assert (sni.status, sni.fix) == (OK, "")
     assert "StatusNotifierItem" in sni.text
-    no_host = tray_finding(Probe("linux", watcher=True), host=False, gi=False)
+    no_host = tray_finding(Probe("linux", watcher=True, host=False))
     assert no_host.status == MISSING
-    nothing = tray_finding(Probe("linux"), host=None, gi=False)
+    nothing = tray_finding(Probe("linux"))
     assert nothing.status == MISSING
     assert "gnome-shell-extension-appindicator" in nothing.fix
-    xembed = tray_finding(Probe("linux", xembed=True), host=None, gi=False)
+    xembed = tray_finding(Probe("linux", xembed=True))
     assert xembed.status == NOTE
     assert "no menu" in xembed.text
-    assert "traynotify[linux]" in xembed.fix
-    headless = tray_finding(Probe("linux", bus_problem="x"), host=None, gi=True, display=False)
+    assert "'linux' extra" in xembed.fix
+    headless = tray_finding(Probe("linux", bus_problem="x", gtk=True), display=False)
     assert headless.status == MISSING
     daemon = popup_finding(None, ("dunst", "knopwob", "1.9.0", "1.2"), frozenset({"body"}))
     assert daemon.status == OK
@@ -234,9 +234,10 @@ class _Bus:
 
 
 def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> None:
-    """The host asks for the menu (AboutToShow, on the D-Bus thread) at the moment
-    the poller publishes the state that drops a clicked row: the menu must end on
-    the newer state, never on the one the click already left behind."""
+    """The host closes the menu (an Event, on the D-Bus thread: the rows that waited
+    are applied) at the moment the poller publishes the state that drops a clicked
+    row: the menu must end on the newer state, never on the one the click already
+    left behind. (While the menu is open, rows stay put: see tests/test_still_menu.py.)"""
     before = TrayState(status=Status.OK, count=2, items=(note(7, "A"), note(5, "B", 2)))
     after = TrayState(status=Status.OK, count=1, items=(note(5, "B", 2),))
     current = [before]
@@ -250,7 +251,7 @@ def test_a_menu_rebuilt_on_the_host_thread_cannot_bring_back_a_clicked_row() -> 
         return build_menu(state, NOW)
 
     menu = DBusMenu(_Bus(), entries, lambda action: None)  # type: ignore[arg-type]
-    host = threading.Thread(target=menu.about_to_show, args=(0,), name="host")
+    host = threading.Thread(target=menu.event, args=(0, "closed", ("i", 0), 0), name="host")
     host.start()
     assert host_read.wait(10)
     current[0] = after  # the poller publishes the state after the click...

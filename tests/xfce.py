@@ -261,12 +261,12 @@ class SniApp:
 @pytest.fixture(name="start")
 def start_fixture(
     xfce: XfceDesktop, server: ContractServer, tmp_path: Path, plain_python: Path
-) -> Iterator[Callable[[], SniApp]]:
+) -> Iterator[Callable[..., SniApp]]:
     apps: list[SniApp] = []
     client = Client(xfce.bus_address)
     xfce.close_toasts()
 
-    def launch() -> SniApp:
+    def launch(extra_env: dict[str, str] | None = None) -> SniApp:
         browser, browser_log = browser_stub(tmp_path)
         env = xfce.env
         env.pop("PYSTRAY_BACKEND", None)
@@ -279,6 +279,7 @@ def start_fixture(
             XDG_CONFIG_HOME=str(tmp_path / "config"),
             TRAYNOTIFY_IMPORT_LOG=str(tmp_path / "imports.log"),
         )
+        env.update(extra_env or {})
         err_path = tmp_path / "app.stderr"
         with open(err_path, "w") as err:
             proc = subprocess.Popen(

@@ -12,23 +12,34 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .api.client import Client
+from .api.models import Notification
 from .core.bar import bar_state, to_wire
+from .core.clicks import click_target
 from .core.config import Settings, key_from_env
 from .core.links import safe_link
 from .core.menu import Action
+from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import Poller, PollerConfig
-from .core.state import Status, TrayState
+from .core.snooze import Snooze, utc
+from .core.state import TrayState
 from .core.text import one_line
+from .core.throttle import POLL_GAP, POPUP_GAP, may_go, refresh_now, wait_before
 from .core.toasts import Toast
 from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
+from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import Instance, send
+from .desktop.instance import COMMANDS, Instance, request
+from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
+from .desktop.snooze_store import FILE_NAME as SNOOZE_FILE
+from .desktop.snooze_store import SNOOZE_CHANGED, SnoozeStore
+from .desktop.snooze_store import snooze_path as snooze_file
 from .errors import CredentialError, NoDesktopError
 from .i18n import _
 
@@ -39,6 +50,215 @@ ENDING_SIGNALS = tuple(
 )
 QUIT_GRACE = 5.0
 """Seconds a signalled app may take to wind down before it is ended outright."""
+SNOOZE_CHECK = 15.0
+"""Seconds between two looks at the wall clock while a snooze runs: a machine that
+slept through the end (the monotonic clock stood still) ends it this soon after waking."""
+
+
+def wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SnoozeKeeper:
+    """The snooze on file, kept in force in the running app, and ended on time.
+
+    ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
+    to. The end is watched by the wall clock (see SNOOZE_CHECK)."""
+
+    def __init__(
+        self,
+        store: SnoozeStore,
+        set_paused: Callable[[bool], None],
+        popups: bool,
+        now: Callable[[], datetime] = wall_clock,
+        check_every: float = SNOOZE_CHECK,
+    ) -> None:
+        self.store = store
+        self._set_paused = set_paused
+        self._popups = popups
+        self._now = now
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current: Snooze | None = self._on_file()
+        """The snooze in force; None when there is none."""
+
+    def _on_file(self) -> Snooze | None:
+        snooze = self.store.read()
+        if snooze is not None and not snooze.active(self._now()):
+            self._forget()
+            return None
+        return snooze
+
+    def _forget(self) -> None:
+        try:
+            self.store.write(None)
+        except OSError as exc:
+            log.warning("Cannot remove %s: %s", self.store.path, exc.strerror)
+
+    def until(self) -> str | None:
+        """The end of a timed snooze in force (ISO 8601 with offset), else None."""
+        snooze = self.current
+        if snooze is None or snooze.until is None:
+            return None
+        return snooze.until.isoformat(timespec="seconds")
+
+    def reload(self) -> None:
+        """The file changed (``traynotify snooze``): follow it."""
+        with self._lock:
+            before, self.current = self.current, self._on_file()
+            if self.current is not None:
+                self._set_paused(True)
+            elif before is not None:
+                self._set_paused(not self._popups)
+        self._wake.set()
+
+    def resume(self) -> None:
+        """The user resumed pop-ups (the menu): the snooze on file ends too."""
+        with self._lock:
+            if self.current is not None or self.store.read() is not None:
+                self._forget()
+            self.current = None
+        self._wake.set()
+
+    def tick(self) -> float | None:
+        """End the snooze if its time has come; seconds until the next look (None: none)."""
+        with self._lock:
+            snooze = self.current
+            if snooze is None or snooze.until is None:
+                return None
+            left = (utc(snooze.until) - utc(self._now())).total_seconds()
+            if left > 0:
+                return min(left, self._check_every)
+            again = self._on_file()  # a later snooze may have been written meanwhile
+            if again is not None and again.until != snooze.until:
+                self.current = again
+                self._set_paused(True)
+                return 0.0
+            self._forget()
+            self.current = None
+            self._set_paused(not self._popups)
+            # Here the poller's hook for "what arrived meanwhile" belongs (see README).
+            return None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="traynotify-snooze", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            delay = self.tick()
+            self._wake.wait(delay)
+            self._wake.clear()
+
+
+_UNKNOWN = object()
+
+
+class ChannelWords:
+    """A second start, ``login`` and ``logout`` as poller commands, at a bounded rate.
+
+    Any process of the user may send these over the channel as often as it likes, so
+    they go to the poller only as :mod:`traynotify.core.throttle` allows: a second
+    start's refresh (a whole walk) at most once a minute, a poll for a changed key at
+    most once per POLL_GAP (and only when the key did change), the "already running"
+    pop-up at most once per POPUP_GAP. Whatever comes sooner is dropped. Runs on the
+    channel's thread and never waits there: the key is read again on a thread of its own.
+    """
+
+    def __init__(
+        self,
+        key_source: Callable[[], str | None],
+        forget_key: Callable[[], None],
+        *,
+        refresh: Callable[[], None],
+        new_key: Callable[[], None],
+        toast: Callable[[Toast], object],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = key_source
+        self._forget_key = forget_key
+        self._refresh = refresh
+        self._new_key = new_key
+        self._toast = toast
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_poll: float | None = None
+        self._last_walk: float | None = None
+        self._last_popup: float | None = None
+        self._key_in_use: object = _UNKNOWN
+        self._check = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def key_source(self) -> str | None:
+        """The key, as the poller asks for it (remembered, to tell a change)."""
+        key = self._source()
+        self._key_in_use = key
+        return key
+
+    def activate(self) -> bool:
+        """A second start: refresh, and show the app is here; False when it refreshed
+        too lately to again (the second start then says so)."""
+        now = self._clock()
+        with self._lock:
+            popup = may_go(now, self._last_popup, POPUP_GAP)
+            if popup:
+                self._last_popup = now
+            refresh = refresh_now(now, self._last_poll, self._last_walk)
+            if refresh:
+                self._last_poll = self._last_walk = now
+        if refresh:
+            self._refresh()
+        if popup:
+            self._toast(
+                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
+            )
+        return refresh
+
+    def key_changed(self) -> None:
+        """``login`` or ``logout``: read the key again, and poll if it is another."""
+        self._forget_key()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="traynotify-key", daemon=True
+                )
+                self._thread.start()
+        self._check.set()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self._check.wait()
+            if self._stop.is_set():
+                return
+            self._check.clear()
+            try:
+                key = self._source()  # may ask the keyring: never on the channel's thread
+            except Exception:  # the poller reports a keyring that fails; ask it to try
+                key = None
+                self._key_in_use = _UNKNOWN
+            if key == self._key_in_use:
+                continue  # the same key: nothing to ask the server
+            with self._lock:
+                wait = wait_before(self._clock(), self._last_poll, POLL_GAP)
+            if wait and self._stop.wait(wait):
+                return
+            self._check.clear()  # words that came while waiting are this poll's too
+            with self._lock:
+                self._last_poll = self._clock()
+            self._key_in_use = key
+            self._new_key()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._check.set()
 
 
 class App:
@@ -49,10 +269,11 @@ class App:
         settings: Settings,
         key_source: Callable[[], str | None],
         seen_path: Path,
-        opener: Callable[[str], bool] = open_url,
+        opener: Callable[[str], str | None] = open_url,
         *,
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
+        snooze_path: Path | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
@@ -64,16 +285,31 @@ class App:
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
         self.tray = desktop.tray
+        self.menu_shown = desktop.shortfall is None
+        """The user sees a menu to quit from (a tray that shows the icon, with a menu)."""
         self.published = TrayState()
         """The last state the poller published: what status bars are told."""
+        self.snooze = SnoozeKeeper(
+            SnoozeStore(snooze_path or snooze_file()),
+            lambda paused: self.poller.set_popups_paused(paused),
+            settings.popups,
+        )
+        self.words = ChannelWords(
+            key_source,
+            self._key_changed,
+            refresh=lambda: self.poller.refresh(),
+            new_key=lambda: self.poller.key_changed(),
+            # a notification daemon may be slow to answer: never on the channel's thread
+            toast=lambda toast: self._in_background(lambda: self.notifier.show(toast)),
+        )
         self.poller = Poller(
             config=PollerConfig(
                 interval=settings.interval,
                 menu_length=settings.menu_length,
                 muted_types=settings.muted_types,
-                popups=settings.popups,
+                popups=settings.popups and self.snooze.current is None,
             ),
-            key_source=key_source,
+            key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
             publish=self._publish,
@@ -87,6 +323,8 @@ class App:
         log.info("Tray backend: %s (menu: %s)", self.tray.backend, self.tray.has_menu)
         with _ending_on_signals(self.quit):
             self.tray.run(on_ready=self._started)
+        self.snooze.stop()
+        self.words.stop()
         self.poller.stop(timeout=0.5)
         return 0
 
@@ -99,6 +337,7 @@ class App:
             self.tray.stop()
         else:
             self.poller.start()
+            self.snooze.start()
 
     def quit(self) -> None:
         """End the app as the menu's Quit does: the tray loop returns, clean-up follows."""
@@ -110,7 +349,7 @@ class App:
     def on_action(self, action: Action) -> None:
         kind = action.kind
         if kind == "open" and action.notification_id is not None:
-            self.open_notification(action.notification_id)
+            self.open_notification(action.notification_id, action.subject)
         elif kind == "mark_read" and action.notification_id is not None:
             self.poller.mark_read(action.notification_id)  # a pop-up's "Mark read"
         elif kind == "mark_all":
@@ -118,11 +357,14 @@ class App:
         elif kind == "open_console":
             url = safe_link(self.settings.console_url, "/")
             if url:
-                self._in_background(lambda: self.opener(url))
+                self._in_background(lambda: self._open_page(url))
         elif kind == "refresh":
             self.poller.refresh()
         elif kind == "toggle_popups":
-            self.poller.set_popups_paused(not self.poller.state.popups_paused)
+            paused = not self.poller.state.popups_paused
+            if not paused:
+                self.snooze.resume()  # unticked: a snooze on file ends as well
+            self.poller.set_popups_paused(paused)
         elif kind == "toggle_autostart":
             self.toggle_autostart()
         elif kind == "sign_in":
@@ -142,27 +384,35 @@ class App:
         Answered at once, from the published state: never from a request of its own."""
         if command == "state":
             return {
-                "state": to_wire(bar_state(self.published, self.settings.interval)),
+                "state": to_wire(
+                    bar_state(self.published, self.settings.interval, self.snooze.until())
+                ),
                 "api_url": self.settings.api_url,
             }
         if command == "open":
             self.on_action(Action("open_console"))
             return None
+        if command == SNOOZE_CHANGED:
+            self.snooze.reload()
+            return None
         if command == "read-all":
             # Through the poller, which marks only what the user has been shown.
-            if self.published.status in (Status.SIGNED_OUT, Status.STARTING):
-                return {"accepted": False}
-            self.on_action(Action("mark_all"))
-            return {"accepted": True, "count": self.published.count}
-        if command not in ("key-changed", "activate"):
-            return None
-        self._key_changed()
-        self.poller.key_changed()  # re-read the key and poll now
-        if command == "activate":  # started again: show we are here
-            self.notifier.show(
-                Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
-            )
+            state = self.published
+            outcome = before_sending(state)
+            if outcome is None:
+                self.on_action(Action("mark_all"))
+                outcome = MarkAllOutcome(Done.SENT, state.count)
+            return outcome.to_wire()
+        if command == "activate":  # started again: refresh, and show we are here
+            return {"refreshing": self.words.activate()}
+        if command == "key-changed":
+            self.words.key_changed()
         return None
+
+    def _open_page(self, url: str) -> None:
+        problem = self.opener(url)
+        if problem is not None:
+            self._not_opened(url, problem)
 
     def _show_autostart(self) -> bool:
         assert self.autostart is not None
@@ -181,9 +431,16 @@ class App:
             self.poller.note(str(os_error(self.autostart.location, exc)))
         self._show_autostart()
 
-    def open_notification(self, notification_id: int) -> None:
-        note = next((n for n in self.poller.state.items if n.id == notification_id), None)
+    def open_notification(self, notification_id: int, subject: Notification | None = None) -> None:
+        """Open what a pop-up or row showed, and mark it read once a browser took it."""
+        note = click_target(self.poller.state, notification_id, subject)
         if note is None:
+            self.poller.note(
+                _("“{title}” is no longer unread.").format(title=one_line(subject.title, 40))
+                if subject is not None
+                else _("That notification is no longer unread.")
+            )
+            self.poller.refresh()
             return
         url = safe_link(self.settings.console_url, note.link)
         if note.link and url is None:
@@ -204,12 +461,25 @@ class App:
             return
 
         def open_then_mark() -> None:
-            if self.opener(url):
+            problem = self.opener(url)
+            if problem is None:
                 self.poller.mark_read(note.id)
-            else:
-                self.poller.note(_("Could not start a browser for {url}.").format(url=url))
+                return
+            # Left unread: the user has not seen it. Say so where they look.
+            self._not_opened(url, problem, note.title)
 
         self._in_background(open_then_mark)
+
+    def _not_opened(self, url: str, problem: str, title: str | None = None) -> None:
+        self.poller.note(_("Could not open a browser: {problem}").format(problem=problem))
+        head = (
+            _("Could not open “{title}”").format(title=one_line(title, 60))
+            if title is not None
+            else _("Could not open a browser")
+        )
+        self.notifier.show(
+            Toast(head, _("{problem}. The link: {url}").format(problem=problem, url=url))
+        )
 
     @staticmethod
     def _in_background(job: Callable[[], object]) -> None:
@@ -222,9 +492,22 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
     from .desktop.autostart import for_platform
     from .desktop.credentials import KeySource, KeyStore
 
+    env = dict(env)  # the key source's own copy: children never see the key (below)
+    scrub_environ()
     instance = Instance(state_dir())
     if not instance.acquire():
         return hand_over(instance.folder)
+    assert instance.place is not None
+    place: Folder = instance.place
+    if place.problem is not None:
+        print(
+            "traynotify: "
+            + _(
+                "the state folder {wanted} is not this user's alone ({reason}); "
+                "keeping traynotify's files in {path} instead."
+            ).format(wanted=place.wanted, reason=place.problem, path=place.path),
+            file=sys.stderr,
+        )
     try:
         try:
             key_from_env(env)
@@ -234,16 +517,17 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
         app = App(
             settings,
             source,
-            state_dir() / "seen.json",
+            place.file("seen.json"),
             autostart=for_platform(),
             key_changed=source.changed,
+            snooze_path=place.file(SNOOZE_FILE),
         )
         if problems:
             more = len(problems) - 1
             app.poller.note(
                 problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
             )
-        instance.serve(app.on_command)
+        instance.serve(app.on_command, COMMANDS | {SNOOZE_CHANGED})
         return app.run()
     finally:
         instance.close()
@@ -252,17 +536,29 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
 def hand_over(folder: Path, attempts: int = 20) -> int:
     """Another tray app runs: ask it to refresh (it may still be starting up)."""
     for _attempt in range(attempts):
-        if send(folder, "activate"):
-            print(_("traynotify is already running; it will refresh now."))
+        answer = request(folder, "activate")
+        if answer is not None and answer.get("ok") is True:
+            if answer.get("refreshing") is False:  # it did a moment ago: not again so soon
+                print(_("traynotify is already running; it refreshed less than a minute ago."))
+            else:
+                print(_("traynotify is already running; it will refresh now."))
             return 0
         time.sleep(0.25)
     print(
         "traynotify: "
         + _("another traynotify is running but does not answer; quit it, or end the process.")
-        + f" ({folder / 'instance.json'})",
+        + f" ({_info_file(folder)})",
         file=sys.stderr,
     )
     return 1
+
+
+def _info_file(folder: Path) -> Path:
+    from .desktop.channel import INFO_NAME
+    from .desktop.local import find
+
+    place = find(folder)
+    return place.file(INFO_NAME) if place is not None else folder / INFO_NAME
 
 
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -271,6 +567,7 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from .devserver.demo import DemoServer
     from .devserver.samples import DEMO_KEY
 
+    scrub_environ()
     demo = DemoServer(args.port)  # holds the port; answers once started
     settings = replace(
         Settings(), api_url=demo.url, interval=args.interval if args.interval else 5.0
@@ -278,7 +575,12 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="traynotify-demo-") as tmp:
             try:
-                app = App(settings, lambda: DEMO_KEY, Path(tmp) / "seen.json")
+                app = App(
+                    settings,
+                    lambda: DEMO_KEY,
+                    Path(tmp) / "seen.json",
+                    snooze_path=Path(tmp) / "snooze.json",
+                )
             except NoDesktopError:
                 raise NoDesktopError(
                     _(
@@ -298,12 +600,13 @@ def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             )
             if args.every > 0:
                 print(
-                    _(
-                        "A new notification arrives every {s:g} s. "
-                        "Quit from the tray menu or with Ctrl+C."
-                    ).format(s=args.every),
+                    _("A new notification arrives every {s:g} s.").format(s=args.every),
                     flush=True,
                 )
+            if app.menu_shown:
+                print(_("Quit from the tray menu or with Ctrl+C."), flush=True)
+            else:
+                print(_("Quit with Ctrl+C (or 'kill {pid}').").format(pid=os.getpid()), flush=True)
             return app.run()
     finally:
         demo.close()

@@ -16,9 +16,9 @@ line. Lower-level errors (httpx, OS, keyring) are translated where they enter.
         ├── WrongApiUrlError        404 for the list or count: no API there (also a ConfigError)
         ├── RateLimitedError        429, with the Retry-After delay
         ├── ServerError             5xx (503 may carry Retry-After)
-        ├── UnexpectedResponseError a status or body the spec does not describe
+        ├── UnexpectedResponseError a status or body the spec does not describe (or too big)
         └── NetworkError            no usable answer at all
-            ├── ApiTimeoutError     connect/read timed out
+            ├── ApiTimeoutError     connect/read timed out, or the request's deadline passed
             └── ApiConnectionError  DNS, refused, reset, TLS
 """
 
@@ -55,11 +55,19 @@ class KeyringUnavailable(CredentialError):
 
 
 class ApiError(TraynotifyError):
+    """The message is always the app's own words, fit for a pop-up, a menu row or a
+    tooltip; what the server said about it is kept apart, never shown as the app's."""
+
     title = "BytesSpike API error"
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.server_message: str | None = None
+        """The server's ``error.message`` (one line, cut short), if it sent one: for the
+        log, and for the command line labelled as the server's; never for the tray."""
+        self.server_type: str | None = None
+        """The server's ``error.type``, if it sent one."""
 
 
 class RequestRejected(ApiError):

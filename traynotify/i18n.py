@@ -44,11 +44,14 @@ def os_language() -> str | None:
         if sys.platform == "darwin":
             import subprocess
 
+            from .desktop.children import child_env
+
             done = subprocess.run(
                 ["/usr/bin/defaults", "read", "-g", "AppleLocale"],
                 capture_output=True,
                 text=True,
                 timeout=2,
+                env=child_env(),
             )
             return done.stdout.strip() or None
     except Exception:  # no answer: English it is, never a failed start
@@ -72,6 +75,11 @@ def _from_environment() -> list[str] | None:
         if value:
             return [normalize(v) for v in value.split(":") if v] or None
     return None
+
+
+def language() -> str:
+    """The catalog in use ("zh_CN"), or "" for English."""
+    return str(_translation.info().get("language", ""))
 
 
 def _(message: str) -> str:

@@ -103,6 +103,6 @@ def cmd_logout(ctx: Context) -> int:
         print(_("No key was stored for {url}.").format(url=settings.api_url), file=out)
     if ctx.env_key_set():
         print(_("Note: {env} is still set, and is used while it is.").format(env=ENV_KEY), file=out)
-    if ctx.tell_running_app("key-changed"):
+    if removed and ctx.tell_running_app("key-changed"):  # nothing changed, nothing to tell
         print(_("The running tray app has noticed."), file=out)
     return EXIT_OK

@@ -16,6 +16,26 @@ if TYPE_CHECKING:
     from ..desktop.settings_file import FileSettings
 
 
+#: Characters of the server's own error message a command line shows, at most.
+SERVER_SAID_LIMIT = 120
+
+
+def server_said(error: BaseException) -> str:
+    """The server's own words about an error, cut short and labelled as its, to follow
+    the app's message on a command line; "" when it said nothing, or when the app's
+    words say all there is (a rejected key, rate limiting)."""
+    from ..errors import AuthenticationError, RateLimitedError
+
+    if isinstance(error, (AuthenticationError, RateLimitedError)):
+        return ""
+    message = getattr(error, "server_message", None)
+    if not isinstance(message, str) or not one_line(message):
+        return ""
+    return " " + _("(the server said: “{message}”)").format(
+        message=one_line(message, SERVER_SAID_LIMIT)
+    )
+
+
 @dataclass
 class Context:
     """One run of the command: what it was given, and what it has looked up so far."""

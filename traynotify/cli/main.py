@@ -18,11 +18,12 @@ from ..core.text import one_line
 from ..desktop.command import command
 from ..errors import AuthenticationError, TraynotifyError
 from ..i18n import _
-from . import account, autostart, doctor, notifications, settings, statusbar, tray_app
-from .context import Context
+from . import account, autostart, doctor, notifications, settings, snooze, statusbar, tray_app
+from .context import Context, server_said
 from .exits import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_NETWORK,
     EXIT_OK,
     EXIT_PIPE,
     EXIT_USAGE,
@@ -36,10 +37,14 @@ if TYPE_CHECKING:
 
     from ..desktop.settings_file import FileSettings
 
+#: Commands that run until stopped; the rest are one-shot.
+LONG_RUNNING = frozenset({None, "run", "demo", "watch"})
+
 GROUPS = (
     tray_app.register,
     notifications.register,
     statusbar.register,
+    snooze.register,
     account.register,
     settings.register,
     autostart.register,
@@ -86,7 +91,7 @@ def main(
     except BrokenPipeError:
         return _pipe_closed(out)
     debug = bool(getattr(args, "debug", False))
-    _setup_logging(debug)
+    _setup_logging(debug, one_shot=getattr(args, "command", None) not in LONG_RUNNING)
     ctx = Context(args=args, env=os.environ if env is None else env, out=out, err=err, stdin=stdin)
     if file is not None:
         ctx.file = file
@@ -97,7 +102,7 @@ def main(
     except TraynotifyError as exc:
         if debug:
             _traceback(err)
-        say(one_line(str(exc)) + _auth_hint(exc, ctx))
+        say(one_line(str(exc)) + server_said(exc) + _auth_hint(exc, ctx))
         return exit_code_for(exc)
     except BrokenPipeError:
         return _pipe_closed(out)
@@ -131,14 +136,16 @@ def main(
         reason = exc.strerror or type(exc).__name__
         say(f"{where}: {reason}." if where else f"{reason}.")
         return EXIT_ERROR
-    except Exception as exc:  # a bug: still one line, details behind --debug
+    except Exception as exc:  # a bug: still one line, the traceback behind --debug
         if debug:
-            raise
+            _traceback(err)
         say(
-            f"unexpected error ({type(exc).__name__}: {one_line(str(exc), 200)});"
-            " run with --debug for details."
+            _("unexpected error ({kind}: {problem}); run with --debug for details.").format(
+                kind=type(exc).__name__, problem=one_line(str(exc), 200)
+            )
         )
-        return EXIT_ERROR
+        # Most likely an answer the code did not expect: trouble to retry, as a network one.
+        return EXIT_NETWORK
 
 
 def _auth_hint(exc: TraynotifyError, ctx: Context) -> str:
@@ -198,7 +205,12 @@ def _choose_language() -> FileSettings | None:
     return file
 
 
-def _setup_logging(debug: bool) -> None:
+def _setup_logging(debug: bool, *, one_shot: bool = False) -> None:
+    """Warnings (everything under ``--debug``) on stderr.
+
+    A one-shot command prints the server's words itself, labelled, on its one error
+    line: the log of what the server said stays quiet there (a long-running app keeps
+    it, as pop-ups and the menu never show it)."""
     import logging
 
     logging.basicConfig(
@@ -207,3 +219,5 @@ def _setup_logging(debug: bool) -> None:
     )
     if not debug:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet = one_shot and not debug
+    logging.getLogger("traynotify.api.server").setLevel(logging.ERROR if quiet else logging.NOTSET)

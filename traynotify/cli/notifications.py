@@ -11,11 +11,12 @@ from ..api.models import MAX_PAGE_SIZE
 from ..core.text import ago, one_line, to_json_text
 from ..errors import ConfigError, InvalidRequestError, NotFoundError, TraynotifyError
 from ..i18n import _, ngettext
-from .context import Context
+from .context import Context, server_said
 from .exits import EXIT_OK, exit_code_for
 from .parsing import notification_id, whole_number
 
 if TYPE_CHECKING:
+    from ..api.client import Client
     from ..api.models import Notification
 
 DEFAULT_LIST_SIZE = 20
@@ -102,11 +103,7 @@ def cmd_list(ctx: Context) -> int:
     now = datetime.now(timezone.utc)
     with ctx.open_client() as client:
         if args.all:
-            notes = list(
-                client.iter_all(
-                    unread=args.unread, read=args.read, type=args.type, page_size=page_size
-                )
-            )
+            notes = _every_page(ctx, client, page_size)
             if args.json:
                 data = {"items": [to_json(n) for n in notes], "total": len(notes)}
                 print(to_json_text(data, indent=2), file=ctx.out)
@@ -143,10 +140,75 @@ def cmd_list(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _every_page(ctx: Context, client: Client, page_size: int) -> list[Notification]:
+    """Every page up to the tray's own bound, each id once (the later copy, as the tray)."""
+    from ..core.reconcile import MAX_PAGES, unique
+
+    args = ctx.args
+    rows: list[Notification] = []
+    read_pages, total = 0, 0
+    for page in client.pages(
+        max_pages=MAX_PAGES, unread=args.unread, read=args.read, type=args.type, page_size=page_size
+    ):
+        read_pages, total = read_pages + 1, page.total
+        rows.extend(page.items)
+    found = unique(rows)
+    if read_pages >= MAX_PAGES and total > MAX_PAGES * page_size:
+        ctx.warn(
+            _(
+                "listed the first {pages} pages ({shown} notifications) of {total}; "
+                "traynotify lists no further, as the tray does."
+            ).format(pages=MAX_PAGES, shown=len(found), total=total)
+        )
+    return list(found)
+
+
 def _marked(n: int) -> str:
     return ngettext("Marked {n} notification read.", "Marked {n} notifications read.", n).format(
         n=n
     )
+
+
+def tray_read_all(ctx: Context) -> int | None:
+    """Mark all through the running tray app; its real outcome's exit code, or None when
+    no tray can do it (none runs, or it is signed out or starting): then ask the server."""
+    from ..core.outcome import Done, MarkAllOutcome
+    from ..errors import ApiError, NetworkError
+
+    answer = ctx.ask_running_app("read-all")
+    outcome = MarkAllOutcome.from_wire(answer) if answer is not None else None
+    if outcome is None or outcome.done in (Done.SIGNED_OUT, Done.STARTING):
+        return None
+    if outcome.done is Done.MARKED:
+        print(_marked(outcome.count), file=ctx.out)
+    elif outcome.done is Done.NOTHING:
+        print(_("Nothing to mark: the running tray app has no unread notifications."), file=ctx.out)
+    elif outcome.done is Done.SENT:
+        # The tray's poller shows anything new first, then marks; it pops up if that fails.
+        print(
+            ngettext(
+                "The running tray app is marking {n} notification read "
+                "(it shows any new one first, and says so if the server refuses).",
+                "The running tray app is marking {n} notifications read "
+                "(it shows any new one first, and says so if the server refuses).",
+                outcome.count,
+            ).format(n=outcome.count),
+            file=ctx.out,
+        )
+    elif outcome.done is Done.OFFLINE:
+        raise NetworkError(
+            _(
+                "The running tray app cannot reach the server ({problem}); nothing was marked. "
+                "'--direct' asks the server from here."
+            ).format(problem=outcome.problem.rstrip(".") or _("offline"))
+        )
+    else:
+        raise ApiError(
+            _("The running tray app could not mark all as read: {problem}").format(
+                problem=outcome.problem or _("no reason given")
+            )
+        )
+    return EXIT_OK
 
 
 def cmd_read(ctx: Context) -> int:
@@ -154,11 +216,9 @@ def cmd_read(ctx: Context) -> int:
     if args.all == bool(args.ids):
         raise ConfigError(_("Give notification ids, or --all (not both)."))
     if args.all and not args.direct:
-        answer = ctx.ask_running_app("read-all")
-        if answer is not None and answer.get("accepted") is True:
-            # The tray's poller shows anything new first, then marks: its badge drops now.
-            print(_("The running tray app marks all as read."), file=ctx.out)
-            return EXIT_OK
+        code = tray_read_all(ctx)
+        if code is not None:
+            return code
     with ctx.open_client() as client:
         if args.all:
             print(_marked(client.mark_all_read()), file=ctx.out)
@@ -171,6 +231,8 @@ def cmd_read(ctx: Context) -> int:
                 marked += 1
             except (NotFoundError, InvalidRequestError) as exc:
                 failures.append(exc)
-                print(f"traynotify: {note_id}: {one_line(str(exc))}", file=ctx.err)
+                print(
+                    f"traynotify: {note_id}: {one_line(str(exc))}{server_said(exc)}", file=ctx.err
+                )
         print(_marked(marked), file=ctx.out)
     return exit_code_for(failures[0]) if failures else EXIT_OK

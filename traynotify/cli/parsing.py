@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..desktop.command import command
-from ..i18n import _
+from ..i18n import _, ngettext
 
 REDACTED = "…"
 KEY_LIKE_MIN = 8
@@ -29,23 +29,115 @@ class HelpShown(Exception):
     """``--help`` or ``--version`` was printed; the command ends with exit 0."""
 
 
+def _redacted_words(text: str) -> str:
+    """Arguments as argparse lists them, with every value (not an option) as "…"."""
+    return " ".join(w if w.startswith("-") else REDACTED for w in text.split())
+
+
+def _option_only(text: str) -> str:
+    """``--page=…`` as typed: the option, never its value."""
+    return text.split("=", 1)[0]
+
+
+_PROBLEMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"invalid choice: .*? \(choose from (.*)\)", re.S),
+        lambda m: _("invalid choice (choose from {choices})").format(choices=m[1]),
+    ),
+    (
+        re.compile(r"the following arguments are required: (.*)", re.S),
+        lambda m: _("the following arguments are required: {names}").format(names=m[1]),
+    ),
+    (
+        re.compile(r"unrecognized arguments: (.*)", re.S),
+        lambda m: _("unrecognized arguments: {words}").format(words=_redacted_words(m[1])),
+    ),
+    (
+        re.compile(r"one of the arguments (.*) is required", re.S),
+        lambda m: _("one of the arguments {names} is required").format(names=m[1]),
+    ),
+    (
+        re.compile(r"ambiguous option: (\S+) could match (.*)", re.S),
+        lambda m: _("ambiguous option: {option} could match {matches}").format(
+            option=_option_only(m[1]), matches=m[2]
+        ),
+    ),
+    (
+        re.compile(r"unexpected option string: (.*)", re.S),
+        lambda m: _("unexpected option string: {option}").format(option=_option_only(m[1])),
+    ),
+    (re.compile(r"expected one argument"), lambda m: _("expected one argument")),
+    (re.compile(r"expected at most one argument"), lambda m: _("expected at most one argument")),
+    (re.compile(r"expected at least one argument"), lambda m: _("expected at least one argument")),
+    (
+        re.compile(r"expected (\d+) arguments?"),
+        lambda m: ngettext("expected {n} argument", "expected {n} arguments", int(m[1])).format(
+            n=int(m[1])
+        ),
+    ),
+    (re.compile(r"ignored explicit argument .*", re.S), lambda m: _("ignored explicit argument")),
+    (
+        re.compile(r"not allowed with argument (.*)", re.S),
+        lambda m: _("not allowed with argument {option}").format(option=m[1]),
+    ),
+    (re.compile(r"invalid .+? value: .*", re.S), lambda m: _("invalid value")),
+)
+_ARGUMENT = re.compile(r"argument (.+?): (.*)", re.S)
+
+
+def usage_problem(message: str) -> str:
+    """argparse's English error in the user's language, naming no value the user typed.
+
+    Option names, metavars and choices stay as argparse gives them; messages of our own
+    argument types are translated already and pass as they are."""
+    match = _ARGUMENT.fullmatch(message)
+    if match:
+        return _("argument {name}: {problem}").format(
+            name=match[1], problem=usage_problem(match[2])
+        )
+    for pattern, words in _PROBLEMS:
+        found = pattern.fullmatch(message)
+        if found:
+            return words(found)
+    return message
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help with its own words ("usage:") in the user's language."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, and never echoes a value in its errors."""
+    """argparse that raises instead of exiting, speaks the user's language, and never
+    echoes a value in its errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help and exit")
 
     def error(self, message: str) -> NoReturn:
-        # "invalid choice: 'sk-live-…' (choose from …)": the choices are enough
-        message = re.sub(r"invalid choice: '.*?' \(", "invalid choice (", message, flags=re.S)
-        prefix = "unrecognized arguments: "
-        if message.startswith(prefix):
-            words = message[len(prefix) :].split()
-            message = prefix + " ".join(w if w.startswith("-") else REDACTED for w in words)
         raise UsageError(
-            _("{message} (see '{prog} --help')").format(message=message, prog=self.prog)
+            _("{message} (see '{prog} --help')").format(
+                message=usage_problem(message), prog=self.prog
+            )
         )
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if status:  # argparse's own error paths all go through error(); this is a fallback
-            raise UsageError(message or "usage error")
+            raise UsageError(usage_problem(message.strip()) if message else _("usage error"))
         raise HelpShown()
 
 
@@ -73,20 +165,23 @@ def whole_number(low: int, high: int, what: str) -> Callable[[str], int]:
     return parse
 
 
-def seconds(low: float, what: str, zero_ok: bool = False) -> Callable[[str], float]:
+def seconds(
+    low: float, what: str, zero_ok: bool = False, high: float = math.inf
+) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text.strip()) if text.strip().isascii() else math.nan
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or not (value >= low or (zero_ok and value == 0)):
-            raise argparse.ArgumentTypeError(
-                (
-                    _("must be 0 or a number of seconds from {low:g}")
-                    if zero_ok
-                    else _("must be a number of seconds from {low:g}")
-                ).format(low=low)
-            )
+        in_range = value >= low and value <= high
+        if not math.isfinite(value) or not (in_range or (zero_ok and value == 0)):
+            if math.isfinite(high):
+                message = _("must be a number of seconds from {low:g} to {high:g}")
+            elif zero_ok:
+                message = _("must be 0 or a number of seconds from {low:g}")
+            else:
+                message = _("must be a number of seconds from {low:g}")
+            raise argparse.ArgumentTypeError(message.format(low=low, high=high))
         return value
 
     parse.__name__ = what
@@ -138,7 +233,12 @@ def build_parser(groups: Iterable[Register]) -> argparse.ArgumentParser:
         parents=[common],
         allow_abbrev=False,
     )
-    parser.add_argument("--version", action="version", version=f"traynotify {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"traynotify {__version__}",
+        help=_("show the version and exit"),
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for register in groups:
         register(sub, common)

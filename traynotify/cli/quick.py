@@ -78,8 +78,8 @@ def _file_settings() -> dict[str, str] | None:
             value = value.strip()
             if value in ("", "auto", "system"):
                 continue  # the OS's language
-            if not value.replace("_", "").replace("-", "").isalnum() or len(value) > 16:
-                return None
+            if value.replace("-", "_").lower() not in ("en", "zh", "zh_cn"):
+                return None  # not a language the app shows: the full command says so
         plain[name] = value
     return plain
 

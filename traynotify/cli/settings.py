@@ -70,8 +70,17 @@ def cmd_set(ctx: Context) -> int:
             _("{name} is back to its default ({value}).").format(name=args.name, value=shown),
             file=ctx.out,
         )
-    print(_("The tray app uses it from its next start."), file=ctx.out)
+    if args.name in LIVE:
+        print(LIVE[args.name](), file=ctx.out)
+    else:
+        print(_("The tray app uses it from its next start."), file=ctx.out)
     return EXIT_OK
+
+
+LIVE = {
+    "snooze_morning": lambda: _("'traynotify snooze tomorrow' uses it from now on."),
+}
+"""Settings that apply at once, and what ``config set`` says of them (else: next start)."""
 
 
 def cmd_show(ctx: Context) -> int:

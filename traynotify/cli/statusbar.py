@@ -138,7 +138,9 @@ def _count_from_server(ctx: Context) -> BarState:
     """One request, to the endpoint the API names for badges: the unread count alone."""
     with ctx.open_client() as client:
         count = client.unread_count()
-    return BarState("fresh", unread=count, interval=ctx.settings.interval)
+    from .snooze import pause_fields
+
+    return BarState("fresh", unread=count, interval=ctx.settings.interval, **pause_fields(ctx))
 
 
 # -- open -------------------------------------------------------------------------------
@@ -241,7 +243,10 @@ class OwnPoller:
 
     def latest(self) -> BarState | None:
         state = self._state
-        return None if state is None else bar_state(state, self.settings.interval)
+        if state is None:
+            return None
+        # This poller's pop-ups are off by design: that is not the user's pause.
+        return bar_state(state, self.settings.interval)._replace(paused=False)
 
 
 class Watch:

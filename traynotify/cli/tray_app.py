@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from ..core.config import MIN_INTERVAL
+from ..core.config import MAX_INTERVAL, MIN_INTERVAL
 from ..desktop.command import command
 from ..errors import ConfigError
 from ..i18n import _
@@ -61,7 +61,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     demo.add_argument(
         "--interval",
-        type=seconds(MIN_INTERVAL, "interval"),
+        type=seconds(MIN_INTERVAL, "interval", high=MAX_INTERVAL),
         default=None,
         metavar="SECONDS",
         help="tray poll interval (default 5 in the demo)",
@@ -77,6 +77,10 @@ def _check_state_folder(ctx: Context) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        from ..desktop.local import made_by_another
+
+        if made_by_another(folder):
+            return  # another account's folder is in the way: the app keeps its own instead
         hint = "; " + _("check XDG_STATE_HOME") if ctx.env.get("XDG_STATE_HOME") else ""
         raise ConfigError(
             _("Cannot use the state folder {path} ({reason}){hint}.").format(

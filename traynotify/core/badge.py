@@ -49,5 +49,5 @@ def tooltip(state: TrayState, has_menu: bool = True) -> str:
         if state.status in (Status.OFFLINE, Status.ERROR):
             text += " · " + (state.problem or _("offline"))
     if not has_menu:
-        text += " · " + _("no menu on this desktop: install PyGObject and AppIndicator")
+        text += " · " + _("no menu on this desktop: install the 'linux' extra")
     return text

@@ -45,19 +45,29 @@ class BarState(NamedTuple):
     """What is wrong, in one line (not fresh only)."""
     interval: float = 60.0
     """Seconds between the answering poller's polls."""
+    paused: bool = False
+    """Pop-ups are paused (snoozed, paused from the menu, or off in the settings)."""
+    paused_until: str | None = None
+    """When a timed snooze ends (ISO 8601 with offset); None when not timed."""
 
 
-def bar_state(state: TrayState, interval: float) -> BarState:
-    """The bar's view of a tray state."""
+def bar_state(state: TrayState, interval: float, paused_until: str | None = None) -> BarState:
+    """The bar's view of a tray state; ``paused_until``: the end of a timed snooze."""
     from .state import Status
 
     freshness: Freshness
+    paused = state.popups_paused
+    until = paused_until if paused else None
     if state.status is Status.SIGNED_OUT:
         return BarState(
-            "signed-out", problem=one_line(state.problem or _("no API key"), 120), interval=interval
+            "signed-out",
+            problem=one_line(state.problem or _("no API key"), 120),
+            interval=interval,
+            paused=paused,
+            paused_until=until,
         )
     if state.status is Status.STARTING:
-        return BarState("starting", interval=interval)
+        return BarState("starting", interval=interval, paused=paused, paused_until=until)
     if state.status is Status.OFFLINE:
         freshness = "offline"
     elif state.status is Status.ERROR or state.stale:
@@ -70,6 +80,8 @@ def bar_state(state: TrayState, interval: float) -> BarState:
         titles=tuple(one_line(n.title, TITLE_LENGTH) for n in state.items[:TITLES]),
         problem=None if freshness == "fresh" else one_line(state.problem or "", 120) or None,
         interval=interval,
+        paused=paused,
+        paused_until=until,
     )
 
 
@@ -81,7 +93,22 @@ def to_wire(bar: BarState) -> dict[str, Any]:
         "titles": list(bar.titles),
         "problem": bar.problem,
         "interval": bar.interval,
+        "paused": bar.paused,
+        "paused_until": bar.paused_until,
     }
+
+
+def _instant(value: object) -> str | None:
+    """An ISO 8601 time with a UTC offset, as given; None when it is not one."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    from datetime import datetime
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value if parsed.tzinfo is not None else None
 
 
 def from_wire(data: object) -> BarState | None:
@@ -102,12 +129,20 @@ def from_wire(data: object) -> BarState | None:
         return None
     if not 0 < interval < float("inf"):
         return None
+    # Absent from the answer of a tray from before snoozes: not paused, as far as known.
+    paused, until = data.get("paused", False), data.get("paused_until")
+    if not isinstance(paused, bool):
+        return None
+    if until is not None and (not paused or _instant(until) is None):
+        return None
     return BarState(
         freshness,
         unread=count,
         titles=tuple(one_line(t, TITLE_LENGTH) for t in titles[:TITLES]),
         problem=one_line(problem, 120) if problem else None,
         interval=float(interval),
+        paused=paused,
+        paused_until=until,
     )
 
 
@@ -148,6 +183,8 @@ def render(bar: BarState, fmt: Format, source: str) -> str:
                 "titles": list(bar.titles),
                 "problem": bar.problem,
                 "source": source,
+                "paused": bar.paused,
+                "paused_until": bar.paused_until,
             }
         )
     if fmt == "waybar":

@@ -18,7 +18,12 @@ from .defaults import ENV_CONSOLE_URL as ENV_CONSOLE_URL
 from .defaults import ENV_KEY as ENV_KEY
 
 MIN_INTERVAL = 1.0
+MAX_INTERVAL = 86400.0
+"""One day: a longer interval is a typo, not a wish (the badge would be days old)."""
 MAX_MENU_LENGTH = 50
+LANGUAGES = ("en", "zh_CN")
+"""The languages traynotify can show (besides "auto": the OS's)."""
+DEFAULT_SNOOZE_MORNING = "09:00"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class Settings:
     """How many unread titles the menu shows."""
     language: str | None = None
     """UI language ("en", "zh_CN"); None follows the OS."""
+    snooze_morning: str = DEFAULT_SNOOZE_MORNING
+    """Local time (HH:MM) that ``snooze tomorrow`` pauses pop-ups until."""
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -97,10 +104,16 @@ def _as_float(value: Any, name: str) -> float:
         raise ConfigError(
             _("{name} must be a number of seconds, not {value!r}.").format(name=name, value=value)
         ) from None
-    if not number >= MIN_INTERVAL or number == float("inf"):
+    if not number >= MIN_INTERVAL:
         raise ConfigError(
             _("{name} must be at least {min:g} second, not {value!r}.").format(
                 name=name, min=MIN_INTERVAL, value=value
+            )
+        )
+    if number > MAX_INTERVAL:
+        raise ConfigError(
+            _("{name} must be at most {max:g} seconds (one day), not {value!r}.").format(
+                name=name, max=MAX_INTERVAL, value=value
             )
         )
     return number
@@ -148,17 +161,41 @@ def _as_menu_length(value: Any, name: str) -> int:
     return number
 
 
-def _as_language(value: Any, name: str) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    if text in ("", "auto", "system"):
+def language_code(text: str) -> str | None:
+    """``text`` as one of LANGUAGES, "auto" (None), or "" when it names neither.
+
+    Case does not matter, and ``-`` is ``_``: "zh", "zh-CN" and "ZH_cn" are zh_CN."""
+    code = text.strip().replace("-", "_").lower()
+    if code in ("", "auto", "system"):
         return None
-    if not text.replace("_", "").replace("-", "").isalnum() or len(text) > 16:
+    if code in ("zh", "zh_cn"):
+        return "zh_CN"
+    if code == "en":
+        return "en"
+    return ""
+
+
+def _as_language(value: Any, name: str) -> str | None:
+    text = value if isinstance(value, str) else ("" if value is None else repr(value))
+    code = language_code(text)
+    if code == "" or (value is not None and not isinstance(value, str)):
         raise ConfigError(
-            _("{name} must be a language code such as en or zh_CN, not {text!r}.").format(
-                name=name, text=text
+            _("{name} must be auto, en or zh_CN, not {text!r}.").format(name=name, text=text)
+        )
+    return code
+
+
+def _as_clock_time(value: Any, name: str) -> str:
+    from .snooze import parse_clock
+
+    hour_minute = parse_clock(str(value)) if isinstance(value, str) else None
+    if hour_minute is None:
+        raise ConfigError(
+            _("{name} must be a time of day from 00:00 to 23:59, not {value!r}.").format(
+                name=name, value=value
             )
         )
-    return text
+    return f"{hour_minute[0]:02d}:{hour_minute[1]:02d}"
 
 
 _CHECKS = {
@@ -169,6 +206,7 @@ _CHECKS = {
     "muted_types": _as_types,
     "menu_length": _as_menu_length,
     "language": _as_language,
+    "snooze_morning": _as_clock_time,
 }
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 

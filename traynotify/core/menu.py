@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..api.models import Notification
 from ..i18n import _, ngettext
 from .state import Status, TrayState
 from .text import ago, one_line
@@ -20,6 +21,9 @@ class Action:
     """open, mark_read (a pop-up's button), mark_all, open_console, refresh, toggle_popups,
     toggle_autostart, sign_in, quit."""
     notification_id: int | None = None
+    subject: Notification | None = field(default=None, compare=False)
+    """The notification the row or pop-up showed (for open): a click acts on it even
+    when the list has moved on since."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,10 @@ def build_menu(state: TrayState, now: datetime, menu_length: int = 10) -> list[E
     if not signed_out:
         for note in state.items[:menu_length]:
             entries.append(
-                Entry(item_label(note.title, note.created_at, now), Action("open", note.id))
+                Entry(
+                    item_label(note.title, note.created_at, now),
+                    Action("open", note.id, note),
+                )
             )
         if state.count > len(state.items[:menu_length]):
             more = state.count - len(state.items[:menu_length])

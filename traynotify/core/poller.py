@@ -9,24 +9,25 @@ answer is filtered through the pending reads until the server confirms or refuse
 them. Requests run one at a time on a helper thread, so the owner thread can take
 commands meanwhile; only the owner changes the state, and states reach ``publish``
 in the order they were made.
+
+The loop ties these together: :mod:`.backoff` (when the next request may go),
+:mod:`.requests` (the request thread), :mod:`.commands` (the inbox and the pending
+reads), :mod:`.markall` (what a mark-all flipped unseen) and :mod:`.reconcile`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import queue
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
-from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Protocol, TypeVar
 
 from ..api.client import Client
-from ..api.models import Notification, Page, newest_first
+from ..api.models import Notification, Page
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -37,26 +38,36 @@ from ..errors import (
     TraynotifyError,
 )
 from ..i18n import _
+from .backoff import WAKE_SLICE, Backoff, first_delay, slept
+from .commands import (
+    Command,
+    Inbox,
+    MarkAll,
+    MarkRead,
+    PausePopups,
+    ReadOne,
+    Reads,
+    Refresh,
+    ShowAutostart,
+    ShowNotice,
+)
+from .markall import READ_PAGES, MarkAllQuestion, answer
 from .reconcile import (
     MAX_PAGES,
     PAGE_SIZE,
     Snapshot,
-    also_marked,
     full_walk_every,
     merge_prefix,
     prefix_size,
     probe_changed,
     reconcile,
 )
-from .schedule import first_delay, next_delay, slept
+from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
 from .toasts import Toast, also_marked_toast
 
 log = logging.getLogger(__name__)
-
-WAKE_SLICE = 10.0
-"""Longest single sleep, so a suspend/resume is noticed within this many seconds."""
 
 T = TypeVar("T")
 
@@ -91,10 +102,6 @@ class PollerConfig:
     popups: bool = True
 
 
-class _Stopped(Exception):
-    """Quit while a request was in flight: abandon it."""
-
-
 class _Everything:
     """A container that holds every id (re-showing a snapshot toasts nothing)."""
 
@@ -102,68 +109,8 @@ class _Everything:
         return True
 
 
-class _Requests:
-    """One daemon thread that runs the poller's requests one at a time."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._thread: threading.Thread | None = None
-
-    def submit(self, job: Callable[[], T]) -> Future[T]:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name="traynotify-requests", daemon=True
-            )
-            self._thread.start()
-        future: Future[T] = Future()
-        self._jobs.put((job, future))  # type: ignore[arg-type]
-        return future
-
-    def _run(self) -> None:
-        while (entry := self._jobs.get()) is not None:
-            job, future = entry
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(job())
-                except BaseException as exc:  # handed to the owner thread as is
-                    future.set_exception(exc)
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(None)
-
-
-Command = tuple[str, object]
-
-
 def _page(number: int, *, read: bool) -> Callable[[Client], Page]:
     return lambda client: client.list(unread=not read, read=read, page=number, page_size=PAGE_SIZE)
-
-
-READ_PAGES = 5
-"""Pages of read rows looked at after a mark-all at most (down to the oldest it expected)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class MarkAllQuestion:
-    """What a mark-all may have flipped unseen, until the read rows are listed."""
-
-    unread_before: frozenset[int]
-    """The ids listed unread just before it went out."""
-    extra: int
-    """How many more it marked than were counted unread then (0: not known)."""
-    floor: tuple[datetime, int] | None
-    """The oldest of them (:func:`newest_first`): read rows are looked at down to it."""
-
-    @classmethod
-    def about(cls, unread: Snapshot, marked: int | None) -> MarkAllQuestion:
-        return cls(
-            frozenset(n.id for n in unread.items),
-            0 if marked is None else marked - unread.total,
-            newest_first(unread.items[-1]) if unread.items else None,
-        )
 
 
 class Poller:
@@ -190,25 +137,26 @@ class Poller:
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
 
-        self._lock = threading.Lock()
-        self._inbox: deque[Command] = deque()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._inbox = Inbox(self._wake)
         self._thread: threading.Thread | None = None
-        self._requests = _Requests()
+        self._requests = Requests(self._wake, self._stop)
 
         # Everything below belongs to the owner thread.
         self.state = TrayState(popups_paused=not config.popups)
         self._known: Snapshot | None = None
         """The server's unread list as last fetched (None: unknown, fetch it all)."""
-        self._pending: set[int] = set()
-        """Reads asked for here that the server has not confirmed yet."""
-        self._work: deque[tuple[str, Notification | frozenset[int]]] = deque()
+        self._reads = Reads()
+        """Reads asked for here that the server has not confirmed yet, and their requests."""
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
         self._key_problem: str | None = None
-        self._failures = 0
+        self._backoff = Backoff()
+        """No request of any kind before it ends (see :mod:`.backoff`)."""
+        self._unexpected: tuple[type[Exception], str] | None = None
+        """The last unexpected error logged with its traceback (until a success)."""
         self._need_full = True
         self._refresh = False
         self._walked_at: float | None = None
@@ -242,46 +190,40 @@ class Poller:
 
     def refresh(self) -> None:
         """Poll now and fetch the whole unread list (the menu's "Refresh now")."""
-        self._send("refresh", None)
+        self._inbox.send(Refresh())
 
     def key_changed(self) -> None:
         """A new key may be available: try it now."""
         self.refresh()
 
     def set_popups_paused(self, paused: bool) -> None:
-        self._send("popups_paused", paused)
+        self._inbox.send(PausePopups(paused))
 
     def set_autostart(self, enabled: bool | None) -> None:
         """Show whether the app starts at login (None: no such item)."""
-        self._send("autostart", enabled)
+        self._inbox.send(ShowAutostart(enabled))
 
     def mark_read(self, notification_id: int) -> None:
         """Drop the item from the badge and menu at once, then tell the server."""
-        self._send("mark", notification_id)
+        self._inbox.send(MarkRead(notification_id))
 
     def mark_all_read(self) -> None:
         """Empty the menu at once; show anything new, then mark all at the server."""
-        self._send("mark_all", None)
+        self._inbox.send(MarkAll())
 
     def note(self, message: str) -> None:
         """Show ``message`` in the menu (e.g. a link that was not opened)."""
-        self._send("notice", message)
-
-    def _send(self, command: str, argument: object) -> None:
-        with self._lock:
-            self._inbox.append((command, argument))
-        self._wake.set()
+        self._inbox.send(ShowNotice(message))
 
     # -- the owner thread -----------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 delay = self.step()
-            except _Stopped:
+            except Stopped:
                 break
-            except Exception:  # a bug must not end polling for the session
-                log.exception("Unexpected error in the poller; continuing.")
-                delay = self.config.interval
+            except Exception as exc:  # a bug outside any request: a failure like any other
+                delay = self._broke(exc)
             self._wake.wait(min(delay, WAKE_SLICE))
             self._wake.clear()
 
@@ -292,66 +234,115 @@ class Poller:
         """
         mono, wall = self._clock.monotonic(), self._clock.wall()
         if slept(wall - self._last_wall, mono - self._last_mono):
-            log.info("The clock jumped (sleep or resume?); polling now.")
+            log.info(
+                "The clock jumped (sleep or resume?); polling now, or once the server's wait ends."
+            )
+            self._backoff = self._backoff.woke((wall - self._last_wall) - (mono - self._last_mono))
             self._next_at = mono
-            self._failures = 0
         self._last_wall, self._last_mono = wall, mono
 
         self._run_work()
         if self._stop.is_set():
             return 0.0
-        if self._clock.monotonic() >= self._next_at:
+        if self._due() <= self._clock.monotonic():
             started = self._clock.monotonic()  # cadence runs start to start
             self._refresh = False
             self._next_at = started + self.config.interval  # kept if the poll fails oddly
             self._next_at = started + self._poll()
             self.polls += 1
             if self._refresh:  # "Refresh now" while the poll was on its way
-                self._next_at = self._clock.monotonic()
+                self._refresh_now()
             self._run_work()  # clicks made while the poll was on its way
         if self._stop.is_set():
             return 0.0
-        return max(0.0, self._next_at - self._clock.monotonic())
+        return max(0.0, self._due() - self._clock.monotonic())
+
+    def _due(self) -> float:
+        """When the next poll may go: its time, and not before the back-off ends."""
+        return max(self._next_at, self._backoff.until)
+
+    def _refresh_now(self) -> None:
+        """Poll at once, unless the server asked to wait (Retry-After)."""
+        self._backoff = self._backoff.refreshed(self._clock.monotonic())
+        self._next_at = self._clock.monotonic()
+
+    def _failed(self, exc: Exception, retry_after: float | None = None) -> float:
+        """A request failed (at the server's end, or here by surprise): back off;
+        returns the seconds it lasts."""
+        if not isinstance(exc, TraynotifyError):
+            self._log_unexpected(exc)
+        now = self._clock.monotonic()
+        self._backoff = self._backoff.failed(now, self.config.interval, retry_after, self._rng)
+        return self._backoff.until - now
+
+    def _succeeded(self) -> None:
+        """The server answered and all went well: the back-off is over."""
+        self._backoff = Backoff()
+        self._unexpected = None
+
+    def _log_unexpected(self, exc: Exception) -> None:
+        """The traceback once; the same error again (every poll, say) in one line."""
+        seen = (type(exc), str(exc))
+        if seen == self._unexpected:
+            log.warning("Unexpected error again: %s", self._reason(exc))
+        else:
+            log.error("Unexpected error in the poller: %s", self._reason(exc), exc_info=exc)
+        self._unexpected = seen
+
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        """One line for the user on what went wrong."""
+        if isinstance(exc, TraynotifyError):
+            return one_line(str(exc))
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return _("unexpected error ({error}); see the log").format(error=one_line(error, 60))
+
+    def _broke(self, exc: Exception) -> float:
+        """An unexpected error in a poll or a turn: not up to date, and back off."""
+        delay = self._failed(exc)
+        self._set(status=Status.ERROR, stale=True, problem=one_line(self._reason(exc), 80))
+        return delay
+
+    def _held_back(self) -> bool:
+        """Whether a request must wait for the back-off to end."""
+        return self._backoff.blocks(self._clock.monotonic())
 
     def _run_work(self) -> None:
         """Take commands and send the requests they queued, one at a time."""
         self._drain()
-        while self._work and not self._stop.is_set():
-            kind, subject = self._work.popleft()
-            if kind == "mark" and isinstance(subject, Notification):
-                self._mark(subject)
-            elif isinstance(subject, frozenset):
-                self._mark_all(subject)
+        while not self._stop.is_set() and not self._held_back():
+            if (job := self._reads.next()) is None:
+                break
+            if isinstance(job, ReadOne):
+                self._mark(job.note)
+            else:
+                self._mark_all(job.ids)
             self._drain()
 
     def _drain(self) -> None:
         """Apply queued commands to the state at once; requests they need are queued."""
-        while True:
-            with self._lock:
-                if not self._inbox:
-                    return
-                command, argument = self._inbox.popleft()
-            if command == "refresh":
-                self._need_full = True
-                self._refresh = True
-                self._next_at = self._clock.monotonic()
-            elif command == "popups_paused":
-                self._set(popups_paused=bool(argument))
-            elif command == "autostart":
-                self._set(autostart=argument)
-            elif command == "notice":
-                self._set(notice=str(argument))
-            elif command == "mark" and isinstance(argument, int):
-                note = self._find(argument)
-                if note is not None and note.id not in self._pending:
-                    self._pending.add(note.id)
-                    self._work.append(("mark", note))
-                    self._show(notice=None)
-            elif command == "mark_all" and self.state.count > 0:
-                ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
-                self._pending |= ids
-                self._work.append(("mark_all", ids))
+        while (command := self._inbox.take()) is not None:
+            self._apply(command)
+
+    def _apply(self, command: Command) -> None:
+        if isinstance(command, Refresh):
+            self._need_full = True
+            self._refresh = True
+            self._refresh_now()
+        elif isinstance(command, PausePopups):
+            self._set(popups_paused=command.paused)
+        elif isinstance(command, ShowAutostart):
+            self._set(autostart=command.enabled)
+        elif isinstance(command, ShowNotice):
+            self._set(notice=command.message)
+        elif isinstance(command, MarkRead):
+            note = self._find(command.notification_id)
+            if note is not None and self._reads.ask_one(note):
                 self._show(notice=None)
+        elif isinstance(command, MarkAll) and self.state.count > 0:
+            ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
+            self._reads.ask_all(ids)
+            self._show(notice=None)
 
     def _find(self, notification_id: int) -> Notification | None:
         if self.state.status is Status.SIGNED_OUT or self._known is None:
@@ -377,21 +368,15 @@ class Poller:
     def _show(self, **changes: object) -> None:
         """Publish the known list through the pending reads (no toasts)."""
         if self._known is not None and self.state.status is not Status.SIGNED_OUT:
-            out = reconcile(self._known, seen=_Everything(), first_run=False, pending=self._pending)
+            out = reconcile(
+                self._known, seen=_Everything(), first_run=False, pending=self._reads.pending
+            )
             changes.update(count=out.count, items=out.items)
         self._set(**changes)
 
     def _call(self, request: Callable[[Client], T], client: Client) -> T:
         """Run one request on the helper thread; take commands while it runs."""
-        future = self._requests.submit(lambda: request(client))
-        future.add_done_callback(lambda _f: self._wake.set())
-        while not future.done():
-            self._wake.wait(WAKE_SLICE)
-            self._wake.clear()
-            self._drain()
-            if self._stop.is_set():
-                raise _Stopped
-        return future.result()
+        return self._requests.run(lambda: request(client), self._drain, client.deadline + BACKSTOP)
 
     # -- reads asked for by the user ------------------------------------------------
     def _mark(self, note: Notification) -> None:
@@ -402,14 +387,19 @@ class Poller:
             self._call(lambda c: c.mark_read(note.id), client)
         except NotFoundError:
             log.info("Notification %s is gone on the server already.", note.id)
-        except TraynotifyError as exc:
-            self._pending.discard(note.id)
+        except Stopped:
+            raise
+        except Exception as exc:
+            self._reads.pending.discard(note.id)
+            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
+                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
             message = _("Could not mark “{title}” read: {reason}").format(
-                title=one_line(note.title, 40), reason=one_line(str(exc))
+                title=one_line(note.title, 40), reason=self._reason(exc)
             )
             self._refused(message, exc)
             return
-        self._pending.discard(note.id)
+        self._succeeded()
+        self._reads.pending.discard(note.id)
         if self._known is not None and self._known.stale:
             # It may have been one of the rows read elsewhere that the count no
             # longer includes: walk the list at once rather than guess the badge.
@@ -434,23 +424,28 @@ class Poller:
             if not known.items and known.total == 0:
                 # Read elsewhere meanwhile: nothing to mark. Whatever arrives now is
                 # shown by the next poll, not marked unseen by a mark-all sent anyway.
-                self._pending -= expected
+                self._reads.settled(expected)
                 self._show()
                 return
             expected |= {n.id for n in known.items}
-            self._pending |= expected
+            self._reads.pending.update(expected)
             self._show()
             marked = self._call(lambda c: c.mark_all_read(), client)
-        except TraynotifyError as exc:
-            self._pending -= expected
-            message = _("Could not mark all as read: {reason}").format(reason=one_line(str(exc)))
+        except Stopped:
+            raise
+        except Exception as exc:
+            self._reads.settled(expected)
+            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
+                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
+            message = _("Could not mark all as read: {reason}").format(reason=self._reason(exc))
             self._refused(message, exc)
             if client is not None and isinstance(exc, RetryableError) and known.items:
                 # The answer may be what was lost, not the mark-all: the stamps will tell.
                 self._unsettled = MarkAllQuestion.about(known, None)
                 self._settle(client)
             return
-        self._pending -= expected
+        self._succeeded()
+        self._reads.settled(expected)
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
@@ -467,31 +462,30 @@ class Poller:
         at the next poll: the stamps do not change).
         """
         question = self._unsettled
-        if question is None:
-            return
+        if question is None or self._held_back():
+            return  # asked at the next poll
         read: list[Notification] = []
         try:
             for page in self._pages(client, read=True, limit=READ_PAGES):
                 read.extend(page.items)
-                if question.floor is None or (
-                    page.items and newest_first(page.items[-1]) <= question.floor
-                ):
-                    break  # down to the oldest it expected
+                if question.reached(page.items):
+                    break
         except TraynotifyError as exc:
             log.warning("Cannot list what mark all also marked: %s", one_line(str(exc)))
+            if isinstance(exc, RetryableError):
+                self._failed(exc, exc.retry_after)
             return
         self._unsettled = None
-        found = also_marked(read, question.unread_before, self._seen, question.extra)
-        more = question.extra - len(found)
-        if not found and more <= 0:
+        told = answer(question, read, self._seen)
+        if told is None:
             return
-        self._seen.add(n.id for n in found)
-        self._set(notice=also_marked_toast(found, more).title)
-        loud = [n for n in found if n.type not in self.config.muted_types]
-        if not self.state.popups_paused and (loud or more > 0):
-            self._pop_up(also_marked_toast(loud, more))
+        self._seen.add(n.id for n in told.found)
+        self._set(notice=also_marked_toast(told.found, told.more).title)
+        loud = told.loud(self.config.muted_types)
+        if not self.state.popups_paused and (loud or told.more > 0):
+            self._pop_up(also_marked_toast(loud, told.more))
 
-    def _refused(self, message: str, exc: TraynotifyError) -> None:
+    def _refused(self, message: str, exc: Exception) -> None:
         self._show(notice=message)
         self._pop_up(Toast(_("traynotify"), message))
         if isinstance(exc, AuthenticationError) and self._client is not None:
@@ -504,7 +498,9 @@ class Poller:
             return
         kept = tuple(n for n in self._known.items if n.id not in ids)
         gone = len(self._known.items) - len(kept)
-        self._known = Snapshot(max(0, self._known.total - gone), kept, self._known.stale)
+        self._known = Snapshot(
+            max(0, self._known.total - gone), kept, self._known.stale, self._known.skipped
+        )
 
     # -- polling --------------------------------------------------------------------
     def _ensure_client(self) -> Client | None:
@@ -536,20 +532,23 @@ class Poller:
             return self.config.interval
         try:
             snapshot = self._fetch(client)
+            self._rejected_key = None
+            self._absorb(snapshot)
         except AuthenticationError as exc:
             self._rejected_key = self._client_key
             self._signed_out(one_line(str(exc)))
             return self.config.interval
         except ApiError as exc:
-            self._failures += 1
             retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
             status = Status.OFFLINE if isinstance(exc, NetworkError) else Status.ERROR
             log.warning("Poll failed (%s); next try in a while.", one_line(str(exc)))
             self._set(status=status, stale=True, problem=one_line(str(exc), 80))
-            return next_delay(self.config.interval, self._failures, retry_after, self._rng)
-        self._failures = 0
-        self._rejected_key = None
-        self._absorb(snapshot)
+            return self._failed(exc, retry_after)
+        except Stopped:
+            raise
+        except Exception as exc:  # a bug, or an answer that tripped one: a failed poll
+            return self._broke(exc)
+        self._succeeded()
         self._settle(client)
         return self.config.interval
 
@@ -563,9 +562,9 @@ class Poller:
                 return known
             size = prefix_size(known.total, probe.total, self.config.menu_length)
             top = self._call(lambda c: c.list(unread=True, page_size=size), client)
-            merged = merge_prefix(known, top.items, top.total)
+            merged = merge_prefix(known, top.items, top.total, len(top.skipped))
             below = {n.id for n in merged.items[len(top.items) :]} if merged else set()
-            if merged is not None and not (merged.stale and self._pending & below):
+            if merged is not None and not (merged.stale and self._reads.pending & below):
                 return merged
             # else: a read asked for here sits among rows that may be read already
             # (unknown which); only the whole list tells the badge what is unread.
@@ -589,18 +588,19 @@ class Poller:
 
     def _walk_pages(self, client: Client) -> Snapshot:
         for _attempt in range(2):
-            found: dict[int, Notification] = {}
-            total = 0
+            rows: list[Notification] = []
+            total = skipped = 0
             for page in self._pages(client, read=False, limit=MAX_PAGES):
                 total = page.total
-                for note in page.items:
-                    found.setdefault(note.id, note)
-            if len(found) >= min(total, MAX_PAGES * PAGE_SIZE):
+                rows.extend(page.items)
+                skipped += len(page.skipped)
+            # each id once, the later page's copy
+            walked = Snapshot(total, tuple(rows), skipped=skipped)
+            if len(walked.items) + skipped >= min(total, MAX_PAGES * PAGE_SIZE):
                 break  # nothing shifted between pages
         self._walked_at = self._clock.monotonic()
         self.walks += 1
-        items = tuple(sorted(found.values(), key=newest_first, reverse=True))
-        return Snapshot(total, items)
+        return walked
 
     def _pages(self, client: Client, *, read: bool, limit: int) -> Iterator[Page]:
         """The unread (or read) list, newest first, a page at a time up to its last
@@ -608,7 +608,7 @@ class Poller:
         for number in range(1, limit + 1):
             page = self._call(_page(number, read=read), client)
             yield page
-            if not page.items or number * PAGE_SIZE >= page.total:
+            if not page.rows or number * PAGE_SIZE >= page.total:
                 return
 
     def _absorb(self, snapshot: Snapshot) -> None:
@@ -619,7 +619,7 @@ class Poller:
             snapshot,
             seen=self._seen,
             first_run=first_run,
-            pending=self._pending,
+            pending=self._reads.pending,
             muted=self.config.muted_types,
             popups=not self.state.popups_paused,
         )
@@ -639,5 +639,5 @@ class Poller:
 
     def _signed_out(self, problem: str) -> None:
         self._known = None
-        self._pending.clear()
+        self._reads.pending.clear()
         self._set(status=Status.SIGNED_OUT, count=0, items=(), stale=False, problem=problem)

@@ -18,7 +18,7 @@ How change is detected (see the README's design notes):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +39,18 @@ SAME_MOMENT = timedelta(seconds=1)
 """Read stamps this close to a mark-all's own count as its moment (see :func:`also_marked`)."""
 
 
+def unique(items: Iterable[Notification]) -> tuple[Notification, ...]:
+    """Each id once, newest first (:func:`newest_first`): the one place rows are deduped.
+
+    A server may send one row twice (a bug, or a row that moved between pages while
+    they were fetched); the copy given last wins, so callers pass the freshest last.
+    """
+    latest: dict[int, Notification] = {}
+    for note in items:
+        latest[note.id] = note
+    return tuple(sorted(latest.values(), key=newest_first, reverse=True))
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What the poller knows of the server's unread list."""
@@ -46,13 +58,20 @@ class Snapshot:
     total: int
     """Unread count the server reported."""
     items: tuple[Notification, ...]
-    """Unread notifications, newest first: all of them, or the first MAX_PAGES pages."""
+    """Unread notifications, newest first: all of them, or the first MAX_PAGES pages.
+    Each id once, however they were fetched (made so by :func:`unique`)."""
     stale: int = 0
     """How many of ``items`` below the top were read elsewhere since (unknown which)."""
+    skipped: int = 0
+    """Malformed rows the server listed as unread, counted in ``total`` but not in
+    ``items`` (see :attr:`traynotify.api.models.Page.skipped`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", unique(self.items))
 
     @property
     def complete(self) -> bool:
-        return len(self.items) - self.stale >= self.total
+        return len(self.items) + self.skipped - self.stale >= self.total
 
     @property
     def newest(self) -> Notification | None:
@@ -91,7 +110,7 @@ def prefix_size(known_total: int, total: int, menu_length: int) -> int:
 
 
 def merge_prefix(
-    known: Snapshot | None, prefix: Sequence[Notification], total: int
+    known: Snapshot | None, prefix: Sequence[Notification], total: int, skipped: int = 0
 ) -> Snapshot | None:
     """Line up the top of the unread list with what is known; None: walk every page.
 
@@ -101,9 +120,12 @@ def merge_prefix(
     does not change the badge, the menu or what is new, so they stay listed (counted
     in ``stale``) until the next full walk. When that surplus shrinks, unread rows
     appeared below the top that were never listed (a new one that sorts low): walk.
+    ``skipped`` counts the prefix's malformed rows: when they make up the rest of the
+    list, the prefix is the whole of it.
     """
-    if len(prefix) >= total:
-        return Snapshot(total, tuple(prefix))
+    prefix = unique(prefix)
+    if len(prefix) + skipped >= total:
+        return Snapshot(total, tuple(prefix), skipped=skipped)
     if known is None or not prefix:
         return None
     if all(n.id != prefix[-1].id for n in known.items):
@@ -112,7 +134,8 @@ def merge_prefix(
         return None
     last = newest_first(prefix[-1])
     fetched = {n.id for n in prefix}
-    tail = tuple(n for n in known.items if newest_first(n) < last and n.id not in fetched)
+    below = [n for n in known.items if newest_first(n) < last]  # pragma: no mutate (1)
+    tail = tuple(n for n in below if n.id not in fetched)
     beyond = max(0, known.total - (len(known.items) - known.stale))  # past the walk's bound
     surplus = len(prefix) + len(tail) + beyond - total
     if surplus < known.stale:
@@ -120,11 +143,16 @@ def merge_prefix(
     return Snapshot(total, (*prefix, *tail), surplus)
 
 
+# Mutants no test can kill, as they change nothing (``# pragma: no mutate (n)``):
+# (1) ``<=``: adds only prefix[-1] itself, which the next line drops (it was fetched).
+# (2) ``>=``: the floor is a row shown before, and a new row has another id.
+
+
 def full_walk_every(unread: int) -> float:
     """Seconds between full walks of ``unread`` rows: one page's worth of traffic per
     FULL_EVERY at most (10 minutes up to 200 unread, 20 up to 400, ...)."""
-    pages = min(MAX_PAGES, -(-max(0, unread) // PAGE_SIZE))
-    return FULL_EVERY * max(1, pages)
+    pages = min(MAX_PAGES, max(1, -(-unread // PAGE_SIZE)))
+    return FULL_EVERY * pages
 
 
 def reconcile(
@@ -150,8 +178,9 @@ def reconcile(
         # More unread than a walk covers: rows that come into view from below, as
         # others are read, are old. New ones sort above the oldest row shown before.
         shown = [n for n in snapshot.items if n.id in seen]
-        floor = newest_first(shown[-1]) if shown else None
-        new = [n for n in new if floor is None or newest_first(n) > floor]
+        if shown:
+            floor = newest_first(shown[-1])
+            new = [n for n in new if newest_first(n) > floor]  # pragma: no mutate (2)
     toasts = plan_toasts(
         new if not first_run else visible,
         first_run=first_run,
@@ -193,14 +222,14 @@ def also_marked(
     When that finds fewer than ``extra`` (more marked than were counted unread), or
     none of the rows unread before is in view, the ones read last make up the count.
     """
+    read = unique(read)
     unknown = [n for n in read if n.id not in unread_before and n.id not in seen and n.read_at]
     stamps = [n.read_at for n in read if n.id in unread_before and n.read_at]
     hits: list[Notification] = []
     if stamps:
         since = min(stamps) - SAME_MOMENT
         hits = [n for n in unknown if n.read_at is not None and n.read_at >= since]
-    if len(hits) < extra:
-        rest = [n for n in unknown if n not in hits]
-        rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
-        hits += rest[: extra - len(hits)]
+    rest = [n for n in unknown if n not in hits]
+    rest.sort(key=lambda n: (n.read_at, *newest_first(n)), reverse=True)
+    hits += rest[: max(0, extra - len(hits))]
     return tuple(sorted(hits, key=newest_first, reverse=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..api.models import Notification
 from ..i18n import _, ngettext
@@ -23,6 +23,8 @@ class Toast:
     """The notification it stands for; None for a summary."""
     covers: tuple[int, ...] = ()
     """Every notification it tells the user of: its own, or each one a summary counts."""
+    subject: Notification | None = field(default=None, compare=False)
+    """The notification it stands for, so a click opens it wherever it is in the list."""
 
 
 def plan_toasts(
@@ -59,6 +61,7 @@ def plan_toasts(
                 paragraph(n.body),
                 n.id,
                 (n.id,),
+                n,
             )
             for n in reversed(shown)
         ]

@@ -7,7 +7,6 @@ and the settings file, and for anything missing, what to install.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -15,16 +14,16 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..core.text import one_line
-from .choose import PYSTRAY, WATCHER, Probe, choose, connect, probe
+from ..i18n import language
+from .choose import PYSTRAY, SNI, Probe, Shortfall, advice, choose, connect, probe, shortfall
 from .command import command
 from .dbus import Bus, BusError, bus_call
 
 OK, MISSING, NOTE = "ok", "missing", "note"
 NOTIFICATIONS = "org.freedesktop.Notifications"
 GTK_BUILD = (
-    "pip install 'traynotify[linux]' (it compiles PyGObject: first "
-    "'sudo apt install libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config gcc "
-    "python3-dev')"
+    "it compiles PyGObject, so first, on Debian/Ubuntu: sudo apt install "
+    "libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 pkg-config gcc python3-dev"
 )
 
 
@@ -38,9 +37,12 @@ class Finding:
     """What to install or run, for anything missing."""
 
 
-def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True) -> Finding:
-    """The tray in words: a pure function of what was probed."""
+def tray_finding(seen: Probe, display: bool = True) -> Finding:
+    """The tray in words: a pure function of what was probed, and of the same
+    :func:`shortfall` the app states at start-up."""
     choice = choose(seen)
+    short = shortfall(seen, menu=choice.mechanism == SNI or seen.gtk)
+    fix = advice(short) if short is not None else ""
     if choice.mechanism == PYSTRAY:
         if seen.platform in ("win32", "darwin"):
             return Finding("Tray", OK, "the system tray of this OS (pystray)")
@@ -51,31 +53,21 @@ def tray_finding(seen: Probe, host: bool | None, gi: bool, display: bool = True)
                 f"pystray, because {choice.reason}; but there is no X display (DISPLAY)",
                 f"run {command()} inside your desktop session",
             )
-        if not gi:
+        if short is Shortfall.NO_TRAY:
+            return Finding("Tray", MISSING, f"pystray, because {choice.reason}; no tray", fix)
+        if short is Shortfall.NO_MENU:
             return Finding(
                 "Tray",
                 NOTE,
                 f"pystray's XEmbed icon, because {choice.reason}; without PyGObject it has no menu",
-                f"for a menu on this tray: {GTK_BUILD}",
+                f"{fix}; {GTK_BUILD}",
             )
-        return Finding("Tray", OK, f"pystray (GTK), because {choice.reason}")
+        return Finding("Tray", OK, f"pystray ({choice.backend or 'GTK'}), because {choice.reason}")
     text = f"StatusNotifierItem over D-Bus, because {choice.reason}"
-    if not seen.watcher:
-        return Finding(
-            "Tray",
-            MISSING,
-            text,
-            "no tray is running: start your panel; on GNOME, install and enable the "
-            "AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator); "
-            "on sway or Hyprland, a bar with a tray (waybar)",
-        )
-    if host is False:
-        return Finding(
-            "Tray",
-            MISSING,
-            text + ", but no host draws its items",
-            "the StatusNotifierWatcher has no host: restart the panel or the tray extension",
-        )
+    if short is Shortfall.NO_TRAY:
+        return Finding("Tray", MISSING, text, f"no tray is running: {fix}")
+    if short is Shortfall.NO_HOST:
+        return Finding("Tray", MISSING, text + ", but no host draws its items", fix)
     return Finding("Tray", OK, text)
 
 
@@ -83,7 +75,17 @@ def popup_finding(
     bus_problem: str | None, server: tuple[str, ...] | None, caps: frozenset[str] | None
 ) -> Finding:
     if sys.platform in ("win32", "darwin"):
-        return Finding("Pop-ups", OK, "the notifications of this OS (plyer)")
+        from .notify.native import availability
+
+        found = availability(sys.platform)
+        if found.usable:
+            return Finding("Pop-ups", OK, found.text)
+        return Finding(
+            "Pop-ups",
+            NOTE,
+            f"plyer, whose pop-ups cannot be clicked: {found.text}",
+            "pip install 'desktop-notifier>=6,<7' (macOS: run from a signed Python or app)",
+        )
     if bus_problem is not None:
         return Finding(
             "Pop-ups", MISSING, f"no session D-Bus ({bus_problem})", "log in to a desktop session"
@@ -157,6 +159,46 @@ def settings_finding() -> Finding:
     return Finding("Settings", OK, str(path))
 
 
+CJK_FONTS = (
+    "Debian/Ubuntu: fonts-noto-cjk or fonts-wqy-microhei; "
+    "Fedora: google-noto-sans-cjk-fonts; Arch: noto-fonts-cjk"
+)
+
+
+def fonts_finding(language: str, chinese_fonts: list[str] | None) -> Finding | None:
+    """Whether the menu and pop-ups can draw Chinese: said only in Chinese, and only
+    where fontconfig answers (``chinese_fonts`` is None where it cannot be asked)."""
+    if not language.startswith("zh") or chinese_fonts is None:
+        return None
+    if chinese_fonts:
+        return Finding("Fonts", OK, f"Chinese: {chinese_fonts[0]}")
+    return Finding(
+        "Fonts",
+        NOTE,
+        "no font with Chinese characters (fc-list :lang=zh): the menu and pop-ups show boxes",
+        f"install one ({CJK_FONTS}); programs started after that draw it",
+    )
+
+
+def chinese_fonts() -> list[str] | None:
+    """The font families fontconfig has for Chinese; None without fc-list."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["fc-list", ":lang=zh", "family"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return sorted({line.split(",")[0].strip() for line in done.stdout.splitlines() if line.strip()})
+
+
 def _ask(bus: Bus, dest: str, path: str, iface: str, method: str) -> tuple[object, ...] | None:
     try:
         return bus.call_sync(bus_call(dest, path, iface, method), timeout=3)
@@ -168,26 +210,9 @@ def gather(env: Mapping[str, str]) -> list[Finding]:
     bus, problem = connect(env)
     try:
         seen = probe(env, bus, problem)
-        host: bool | None = None
         server: tuple[str, ...] | None = None
         caps: frozenset[str] | None = None
         if bus is not None:
-            if seen.watcher:
-                try:
-                    (value,) = bus.call_sync(
-                        bus_call(
-                            WATCHER,
-                            "/StatusNotifierWatcher",
-                            "org.freedesktop.DBus.Properties",
-                            "Get",
-                            "ss",
-                            (WATCHER, "IsStatusNotifierHostRegistered"),
-                        ),
-                        timeout=3,
-                    )
-                    host = bool(value[1])
-                except BusError:
-                    host = None
             info = _ask(
                 bus,
                 NOTIFICATIONS,
@@ -207,14 +232,18 @@ def gather(env: Mapping[str, str]) -> list[Finding]:
     finally:
         if bus is not None:
             bus.close()
-    gi = importlib.util.find_spec("gi") is not None
-    return [
-        tray_finding(seen, host, gi, bool(env.get("DISPLAY"))),
+    findings = [
+        tray_finding(seen, bool(env.get("DISPLAY"))),
         popup_finding(problem, server, caps),
         keyring_finding(env),
         autostart_finding(),
         settings_finding(),
     ]
+    if sys.platform.startswith("linux") and language().startswith("zh"):
+        fonts = fonts_finding(language(), chinese_fonts())
+        if fonts is not None:
+            findings.insert(2, fonts)
+    return findings
 
 
 def report(findings: list[Finding]) -> str:

@@ -2,32 +2,39 @@
 
 The running app holds an OS lock on ``instance.lock`` (released by the OS when the
 process ends, however it ends, so a crash leaves nothing that blocks the next start).
+The lock, ``instance.json`` and the socket live in the folder
+:func:`traynotify.desktop.local.settle` vouches for: the state folder when it is this
+user's, else a private folder of the app's own. The lock is never opened through a link.
 
 It listens for requests from other traynotify processes of the same user (a second
 start, ``login``, ``logout``, and ``count``, ``watch``, ``open`` and ``read --all``,
 which read the tray's state or act through it instead of asking the server):
 
-- On Linux and macOS, on a Unix socket in the user-only (0700) state folder, so the
-  OS itself turns every other account away.
+- On Linux and macOS, on a Unix socket in that user-only (0700) folder, so the OS itself
+  turns every other account away; the server also checks each caller's uid
+  (``SO_PEERCRED``, ``LOCAL_PEERCRED``), and callers check the server's.
 - Where Unix sockets are not usable (Windows), on a loopback TCP port; a random token,
   written with the port to the user-only ``instance.json``, must come with each request.
 
 The protocol is one JSON object per line each way. A request is
 ``{"command": "activate"}`` (plus ``"token"`` over TCP); the answer is
 ``{"ok": true, ...}`` with whatever the handler adds, or ``{"ok": false, "error": ...}``.
-Each connection is served on its own short-lived thread, with a size limit and a
-deadline, so no input, however malformed or slow, can end or block the listener.
-Nothing secret travels: never the API key.
+One thread serves every connection through a selector: the first byte must come within
+FIRST_BYTE, the whole request (at most MAX_MESSAGE bytes) within TIMEOUT; one process
+may hold at most PER_PEER connections, and when MAX_CONNECTIONS are open the oldest
+unanswered one makes room. So no input, however malformed or slow, and no number of
+stalled callers, can end or block the listener. Nothing secret travels: never the API key.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import selectors
 import socket
-import struct
 import sys
 import threading
 import time
@@ -41,17 +48,23 @@ from .channel import (  # the wire format, shared with the asking side
     MAX_MESSAGE,
     TIMEOUT,
     BadRequest,
-    _read_message,
+    parse,
+    peer,
     request,
+    same_user,
 )
+from .files import write_atomic
+from .local import Folder, open_lock, settle
 
 __all__ = [
     "COMMANDS",
+    "FIRST_BYTE",
     "INFO_NAME",
     "LOCK_NAME",
     "MAX_ANSWER",
     "MAX_CONNECTIONS",
     "MAX_MESSAGE",
+    "PER_PEER",
     "SOCKET_NAME",
     "TIMEOUT",
     "BadRequest",
@@ -59,7 +72,6 @@ __all__ = [
     "request",
     "send",
 ]
-from .files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +81,18 @@ COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all"})
 """activate (a second start), key-changed (login, logout); for status bars and scripts:
 state (the last published state, see :mod:`traynotify.core.bar`), open (the console's
 notifications page) and read-all (mark all read through the poller)."""
-MAX_CONNECTIONS = 16
-"""Connections served at once; more are closed at once (each lasts at most TIMEOUT)."""
+MAX_CONNECTIONS = 64
+"""Connections open at once; one more closes the oldest still unanswered."""
+PER_PEER = 8
+"""Connections one process may hold open at once; more are closed at once."""
+FIRST_BYTE = 1.0
+"""Seconds a connection may stay silent before it is closed."""
 #: Longest path bind() takes for a Unix socket (104 on macOS, 108 on Linux), with room.
 MAX_SOCKET_PATH = 100
+#: Connections taken per turn of the loop. Requests already there are read first, so a
+#: caller that sends at once is answered before ACCEPTS_PER_TURN (far below
+#: MAX_CONNECTIONS) newer ones could push it out.
+ACCEPTS_PER_TURN = 8
 
 Transport = Literal["unix", "tcp"]
 Handler = Callable[[str], "Mapping[str, Any] | None"]
@@ -96,14 +116,17 @@ def _try_lock(handle: IO[bytes]) -> bool:
     return True
 
 
-def _private_folder(folder: Path) -> Path | None:
-    """``folder``, made user-only (0700); None when it is not this user's."""
-    st = folder.stat()
-    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        return None
-    if st.st_mode & 0o077:
-        folder.chmod(0o700)
-    return folder
+class _Conn:
+    """One caller: what it sent so far, what it is owed, and by when."""
+
+    def __init__(self, sock: socket.socket, peer_id: object, now: float) -> None:
+        self.sock = sock
+        self.peer_id = peer_id
+        self.opened = now
+        self.deadline = now + FIRST_BYTE
+        self.data = b""
+        self.out = b""
+        self.answered = False
 
 
 class Instance:
@@ -111,6 +134,9 @@ class Instance:
 
     def __init__(self, folder: Path, transport: Transport | None = None) -> None:
         self.folder = folder
+        """The state folder asked for (its files may sit in :attr:`place` instead)."""
+        self.place: Folder | None = None
+        """Where the lock, ``instance.json`` and the socket are (set by :meth:`acquire`)."""
         self.transport: Transport = transport or ("unix" if UNIX_SOCKETS else "tcp")
         self._lock_file: IO[bytes] | None = None
         self._server: socket.socket | None = None
@@ -119,19 +145,27 @@ class Instance:
         self._token = ""
         self._commands: Collection[str] = COMMANDS
         self._handler: Handler = lambda command: None
-        self._handler_lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake: tuple[socket.socket, socket.socket] | None = None
 
     def acquire(self) -> bool:
-        """True when no other tray app of this user is running (and now this one is)."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = open(self.folder / LOCK_NAME, "a+b")  # noqa: SIM115 - held for the process's life
+        """True when no other tray app of this user is running (and now this one is).
+
+        OSError when no folder of this user's can hold the lock, or the lock file is a
+        link or not the user's."""
+        place = self.place = settle(self.folder)
+        handle = open(open_lock(place.file(LOCK_NAME)), "r+b")  # noqa: SIM115 - held for life
         if not _try_lock(handle):
             handle.close()
             return False
         self._lock_file = handle
         return True
+
+    def _file(self, name: str) -> Path:
+        if self.place is None:
+            self.place = settle(self.folder)
+        return self.place.file(name)
 
     def serve(self, handler: Handler, commands: Collection[str] = COMMANDS) -> None:
         """Take requests from later starts; ``handler`` runs them one at a time."""
@@ -142,17 +176,18 @@ class Instance:
         else:
             server, info = self._listen_tcp()
         info["pid"] = os.getpid()
-        write_atomic(self.folder / INFO_NAME, json.dumps(info))
+        write_atomic(self._file(INFO_NAME), json.dumps(info))
         self._server = server
-        threading.Thread(
-            target=self._accept, args=(server,), name="traynotify-ipc", daemon=True
-        ).start()
+        self._wake = socket.socketpair()
+        self._thread = threading.Thread(
+            target=self._loop, args=(server,), name="traynotify-ipc", daemon=True
+        )
+        self._thread.start()
 
     def _listen_unix(self) -> tuple[socket.socket, dict[str, Any]]:
-        folder = _private_folder(self.folder)
-        path = folder / SOCKET_NAME if folder is not None else None
-        if path is None or len(os.fsencode(path)) > MAX_SOCKET_PATH:
-            # A folder path too long for bind(), or not the user's: a fresh 0700 folder.
+        path = self._file(SOCKET_NAME)
+        if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+            # A folder path too long for bind(): a fresh 0700 folder of our own.
             import tempfile
 
             self._own_tmp = Path(tempfile.mkdtemp(prefix="traynotify-"))
@@ -162,7 +197,7 @@ class Instance:
         try:
             server.bind(os.fspath(path))
             path.chmod(0o600)
-            server.listen(8)
+            server.listen(128)
         except OSError:
             server.close()
             raise
@@ -173,7 +208,7 @@ class Instance:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             server.bind(("127.0.0.1", 0))
-            server.listen(8)
+            server.listen(128)
         except OSError:
             server.close()
             raise
@@ -182,74 +217,201 @@ class Instance:
         self._token = secrets.token_hex(16)
         return server, {"port": server.getsockname()[1], "token": self._token}
 
-    def _accept(self, server: socket.socket) -> None:
-        while not self._closed.is_set():
-            try:
-                conn, _peer = server.accept()
-            except OSError:
-                if self._closed.is_set():
-                    return
-                self._closed.wait(0.1)  # out of file handles, say: try again shortly
-                continue
-            if not self._slots.acquire(blocking=False):
-                conn.close()  # too many at once; each of them ends within TIMEOUT
-                continue
-            try:
-                threading.Thread(
-                    target=self._serve_one, args=(conn,), name="traynotify-ipc-conn", daemon=True
-                ).start()
-            except RuntimeError:
-                self._slots.release()
-                conn.close()
-
-    def _serve_one(self, conn: socket.socket) -> None:
-        """One connection, whatever it sends: an answer, or at worst a closed socket."""
+    # -- the one serving thread -------------------------------------------------------
+    def _loop(self, server: socket.socket) -> None:
+        conns: dict[socket.socket, _Conn] = {}
+        sel = selectors.DefaultSelector()
+        assert self._wake is not None
+        wake = self._wake[0]
         try:
-            with conn:
+            server.setblocking(False)
+            sel.register(server, selectors.EVENT_READ)
+            sel.register(wake, selectors.EVENT_READ)
+            while not self._closed.is_set():
+                now = time.monotonic()
+                soonest = min((c.deadline for c in conns.values()), default=now + 0.5)
                 try:
-                    answer = self._answer(conn)
-                except BadRequest as exc:
-                    answer = {"ok": False, "error": str(exc)}
-                except Exception as exc:  # OSError, timeout, or what no one foresaw
-                    log.debug("Instance channel: dropped a request (%s).", type(exc).__name__)
-                    answer = {"ok": False, "error": "bad request"}
-                with contextlib.suppress(OSError):
-                    conn.settimeout(TIMEOUT)
-                    conn.sendall(json.dumps(answer).encode("ascii") + b"\n")
+                    events = sel.select(max(0.0, min(soonest - now, 0.5)))
+                except OSError:  # the listener was closed under us (a test's crash)
+                    return
+                accept = False
+                for key, mask in events:
+                    if key.fileobj is server:
+                        accept = True  # after what the callers already sent
+                    elif key.fileobj is wake:
+                        return
+                    else:
+                        conn = conns.get(key.fileobj)  # type: ignore[call-overload]
+                        if conn is not None:
+                            self._step(conn, mask, sel, conns)
+                if accept:
+                    self._accept(server, sel, conns)
+                now = time.monotonic()
+                for conn in [c for c in conns.values() if c.deadline <= now]:
+                    if conn.answered:
+                        self._drop(conn, sel, conns)
+                    else:
+                        self._reply(conn, {"ok": False, "error": "too slow"}, sel, conns)
+        except Exception:  # a bug: the app goes on, later starts report "does not answer"
+            log.exception("The instance channel stopped.")
         finally:
-            self._slots.release()
+            for conn in list(conns.values()):
+                self._drop(conn, sel, conns)
+            with contextlib.suppress(Exception):
+                sel.close()
+            for end in self._wake:
+                with contextlib.suppress(OSError):
+                    end.close()
 
-    def _answer(self, conn: socket.socket) -> dict[str, Any]:
-        if self.transport == "unix" and not _same_user(conn):
-            raise BadRequest("denied")
-        message = _read_message(conn, time.monotonic() + TIMEOUT)
-        if self.transport == "tcp":
-            import hmac
+    def _accept(
+        self, server: socket.socket, sel: selectors.BaseSelector, conns: dict[socket.socket, _Conn]
+    ) -> None:
+        for _turn in range(ACCEPTS_PER_TURN):
+            try:
+                sock, address = server.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._make_room(conns, sel)  # out of file handles: the oldest goes
+                return
+            now = time.monotonic()
+            sock.setblocking(False)
+            peer_id: object = address
+            if self.transport == "unix":
+                _uid, pid = peer(sock)
+                peer_id = pid if pid is not None else id(sock)
+            conn = _Conn(sock, peer_id, now)
+            if sum(1 for c in conns.values() if c.peer_id == peer_id) >= PER_PEER:
+                with contextlib.suppress(OSError):
+                    sock.close()  # that process has enough open already
+                continue
+            if len(conns) >= MAX_CONNECTIONS:
+                self._make_room(conns, sel)
+            conns[sock] = conn
+            try:
+                sel.register(sock, selectors.EVENT_READ)
+            except (OSError, ValueError):
+                conns.pop(sock, None)
+                sock.close()
+                continue
+            if self.transport == "unix" and not same_user(sock):
+                self._reply(conn, {"ok": False, "error": "denied"}, sel, conns)
 
-            given = message.get("token")
-            if not isinstance(given, str) or not hmac.compare_digest(
-                given.encode("utf-8", "surrogatepass"), self._token.encode("ascii")
-            ):
-                raise BadRequest("denied")
-        command = message.get("command")
-        if not isinstance(command, str) or command not in self._commands:
-            raise BadRequest("unknown command")
+    def _make_room(self, conns: dict[socket.socket, _Conn], sel: selectors.BaseSelector) -> None:
+        """Close the oldest connection that has not finished its request."""
+        waiting = [c for c in conns.values() if not c.answered] or list(conns.values())
+        if waiting:
+            self._drop(min(waiting, key=lambda c: c.opened), sel, conns)
+
+    def _step(
+        self,
+        conn: _Conn,
+        mask: int,
+        sel: selectors.BaseSelector,
+        conns: dict[socket.socket, _Conn],
+    ) -> None:
+        if conn.answered:
+            if mask & selectors.EVENT_WRITE:
+                self._flush(conn, sel, conns)
+            return
         try:
-            with self._handler_lock:
-                extra = self._handler(command)
+            chunk = conn.sock.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop(conn, sel, conns)
+            return
+        if chunk and not conn.data:
+            conn.deadline = conn.opened + TIMEOUT  # it spoke: it has the whole deadline
+        conn.data += chunk
+        if b"\n" in conn.data:
+            line = conn.data.split(b"\n", 1)[0]
+        elif not chunk:  # ended without an end of line: what came is the request
+            line = conn.data
+        elif len(conn.data) > MAX_MESSAGE:
+            line = conn.data  # too long already: parse() says so
+        else:
+            return
+        self._reply(conn, self._answer(line), sel, conns)
+
+    def _answer(self, line: bytes) -> dict[str, Any]:
+        """The answer to one request line: never raises."""
+        try:
+            message = parse(line)
+            if self.transport == "tcp":
+                import hmac
+
+                given = message.get("token")
+                if not isinstance(given, str) or not hmac.compare_digest(
+                    given.encode("utf-8", "surrogatepass"), self._token.encode("ascii")
+                ):
+                    raise BadRequest("denied")
+            command = message.get("command")
+            if not isinstance(command, str) or command not in self._commands:
+                raise BadRequest("unknown command")
+        except BadRequest as exc:
+            return {"ok": False, "error": str(exc)}
+        except Exception as exc:  # what no one foresaw in the input
+            log.debug("Instance channel: dropped a request (%s).", type(exc).__name__)
+            return {"ok": False, "error": "bad request"}
+        try:
+            extra = self._handler(command)
         except Exception:
             log.exception("Handling %r from another traynotify failed.", command)
             return {"ok": False, "error": "failed"}
         return {**(extra or {}), "ok": True}
 
+    def _reply(
+        self,
+        conn: _Conn,
+        answer: dict[str, Any],
+        sel: selectors.BaseSelector,
+        conns: dict[socket.socket, _Conn],
+    ) -> None:
+        conn.answered = True
+        conn.data = b""
+        conn.out = json.dumps(answer).encode("ascii") + b"\n"
+        conn.deadline = time.monotonic() + TIMEOUT  # to take its answer
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            sel.modify(conn.sock, selectors.EVENT_WRITE)
+        self._flush(conn, sel, conns)
+
+    def _flush(
+        self, conn: _Conn, sel: selectors.BaseSelector, conns: dict[socket.socket, _Conn]
+    ) -> None:
+        try:
+            sent = conn.sock.send(conn.out)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._drop(conn, sel, conns)
+            return
+        conn.out = conn.out[sent:]
+        if not conn.out:
+            self._drop(conn, sel, conns)
+
+    @staticmethod
+    def _drop(conn: _Conn, sel: selectors.BaseSelector, conns: dict[socket.socket, _Conn]) -> None:
+        conns.pop(conn.sock, None)
+        with contextlib.suppress(Exception):
+            sel.unregister(conn.sock)
+        with contextlib.suppress(OSError):
+            conn.sock.close()
+
     def close(self) -> None:
         self._closed.set()
+        if self._wake is not None:
+            with contextlib.suppress(OSError):
+                self._wake[1].send(b"x")
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+        self._thread = None
         if self._server is not None:
             with contextlib.suppress(OSError):
-                self._server.shutdown(socket.SHUT_RDWR)  # wakes accept() on Linux
-            with contextlib.suppress(OSError):
                 self._server.close()
-            (self.folder / INFO_NAME).unlink(missing_ok=True)
+            if self.place is not None:
+                self.place.file(INFO_NAME).unlink(missing_ok=True)
             if self._socket_path is not None:
                 self._socket_path.unlink(missing_ok=True)
             if self._own_tmp is not None:
@@ -259,16 +421,6 @@ class Instance:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
-
-
-def _same_user(conn: socket.socket) -> bool:
-    """The peer runs as this user (Linux checks; elsewhere the 0700 folder does)."""
-    peercred = getattr(socket, "SO_PEERCRED", None)
-    if peercred is None or not hasattr(os, "geteuid"):
-        return True
-    raw = conn.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", raw)
-    return bool(uid == os.geteuid())
 
 
 def send(folder: Path, command: str, timeout: float = TIMEOUT) -> bool:

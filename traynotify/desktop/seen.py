@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .files import write_atomic
+from .local import read_private
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +48,17 @@ class SeenStore:
 
     def _load(self) -> None:
         try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
+            # never through a link, and only a file of this user's
+            raw = read_private(self.path)
         except OSError as exc:
             log.warning(
                 "Cannot read %s (%s); shown notifications start afresh.", self.path, exc.strerror
             )
             return
+        if raw is None:
+            return
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))
             accounts = data["accounts"]
             if not isinstance(accounts, dict):
                 raise TypeError

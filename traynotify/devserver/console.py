@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .faults import LIST, Drip, Huge, MiB, Rows
 from .samples import DEMO_KEY, DEMO_USER, add_next
 from .server import ContractServer, Fault
 
@@ -14,6 +15,9 @@ HELP = """commands:
   drop                close every connection without an answer
   html                answer with an HTML page instead of JSON
   shape               answer with JSON of the wrong shape
+  drip [SECONDS]      send every answer a byte every SECONDS (default 0.5), padded to 2 KB
+  huge [MB]           answer every request with a body of MB megabytes (default 64)
+  badrow              the first row of every list has a numeric link (a malformed row)
   clear               back to normal answers
   revoke / restore    revoke the demo key / give it back
   help                this list"""
@@ -48,6 +52,21 @@ def apply_command(
             kind = {"drop": "drop", "html": "not_json", "shape": "wrong_shape"}[name]
             server.inject(Fault(kind))  # type: ignore[arg-type]
             return f"every request now gets: {name}"
+        if name == "drip":
+            every = float(args[0]) if args else 0.5
+            if not 0 < every <= 60:
+                return "drip takes a number of seconds above 0, at most 60"
+            server.faults.arm(Drip(every=every, pad_to=2048), times=None)
+            return f"every answer now drips, a byte every {every:g} s"
+        if name == "huge":
+            size = int(args[0]) if args else 64
+            if not 1 <= size <= 4096:
+                return "huge takes a number of megabytes from 1 to 4096"
+            server.faults.arm(Huge(size=size * MiB), times=None)
+            return f"every request now gets a {size} MB answer"
+        if name == "badrow":
+            server.faults.arm(Rows.corrupt(0, "link", 42), path=LIST, times=None)
+            return "the first row of every list now has a numeric link"
         if name == "clear":
             server.clear_faults()
             return "normal answers again"

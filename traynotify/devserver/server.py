@@ -7,26 +7,44 @@ up in ASCII digits (not ``²``, not full-width digits), or a ``page_size`` above
 the spec's maximum of 200, is a 400 ``invalid_request_error``; an unknown path
 is a 404 ``not_found_error``; a wrong method is a 405 ``invalid_request_error``.
 
-Faults (for tests and for trying the app by hand) are injected with
-:meth:`ContractServer.inject`; they apply to API requests only. A test can also
+It answers only requests addressed to loopback: a ``Host`` of ``127.0.0.1``,
+``localhost`` or ``[::1]``, with a port or without (RFC 9110 leaves out a default one;
+an https front on loopback names its own), so a web page whose name is rebound to
+127.0.0.1 cannot read or mark the sample data with the demo's public key: its browser
+sends the page's name. Any other ``Host``, none, or two, is a 400. A
+``Content-Length`` that is not ASCII digits is a 400, one above MAX_BODY a 413; both
+close the connection. No request, however malformed, prints a traceback.
+
+Faults (for tests and for trying the app by hand) are armed on chosen requests
+with ``server.faults.arm`` (see :mod:`.faults`: drip, huge, any status and headers,
+duplicated or corrupt rows), or injected on the next API requests with
+:meth:`ContractServer.inject`. A test can also
 hold one request open (:meth:`ContractServer.hold`) and release it when it likes.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from ..api.models import KNOWN_TYPES, MAX_PAGE_SIZE, format_time, to_json
+from .faults import FaultFront
 from .store import Store, StoreError
 
+log = logging.getLogger(__name__)
+
 BASE = "/api/v1/me/notifications"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+MAX_BODY = 65536
+"""Largest request body taken, in bytes (the API's requests have none)."""
 _MARK_READ = re.compile(rf"^{re.escape(BASE)}/([^/]+)/mark-read$")
 
 FaultKind = Literal["status", "slow", "drop", "not_json", "wrong_shape"]
@@ -80,6 +98,33 @@ def _int_param(query: dict[str, list[str]], name: str, default: int, maximum: in
     return int(raw)
 
 
+_LOOPBACK_HOST = re.compile(r"(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?")
+
+
+def refused_headers(headers: Message) -> tuple[int, str] | None:
+    """(status, message) for a request whose Host or Content-Length the server will not
+    take; None when both are fine."""
+    hosts = headers.get_all("Host") or []
+    if len(hosts) != 1 or not _LOOPBACK_HOST.fullmatch(hosts[0].strip().lower()):
+        return 400, f"Host must be one of {', '.join(LOOPBACK_NAMES)} (with a port or not)."
+    lengths = {value.strip() for value in headers.get_all("Content-Length") or []}
+    if len(lengths) > 1:
+        return 400, "Two different Content-Length headers."
+    if lengths:
+        raw = lengths.pop()
+        if not (raw.isascii() and raw.isdigit()):
+            return 400, "Content-Length must be a whole number of bytes."
+        if len(raw) > 12 or int(raw) > MAX_BODY:
+            return 413, f"A request body may be at most {MAX_BODY} bytes."
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that went away mid-request, say: never a traceback on the console.
+        log.debug("Contract server: a request failed.", exc_info=True)
+
+
 class Hold:
     """One request kept open until the test releases it (see :meth:`ContractServer.hold`)."""
 
@@ -116,8 +161,10 @@ class ContractServer:
         self._faults: list[tuple[Fault, int | None]] = []
         self._records: list[RequestRecord] = []
         self._holds: list[Hold] = []
+        self.faults = FaultFront()
+        """Faults armed for chosen requests (see :mod:`traynotify.devserver.faults`)."""
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _Server((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -182,8 +229,10 @@ class ContractServer:
             self._holds.clear()
 
     def clear_faults(self) -> None:
+        """Forget injected faults and disarm every armed one."""
         with self._lock:
             self._faults.clear()
+        self.faults.clear()
 
     def requests(self, path_suffix: str | None = None) -> list[RequestRecord]:
         """Requests seen so far, optionally only those whose path ends with a suffix."""
@@ -293,6 +342,8 @@ class ContractServer:
 
             def _serve(self, method: str) -> None:
                 arrived = time.monotonic()
+                if self._refused(method, arrived):
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
@@ -303,6 +354,19 @@ class ContractServer:
                 key = token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
                 server._wait_if_held(parts.path, query)
+                armed = server.faults.take(method, parts.path, query)
+                if armed is not None:
+                    kept = server.faults.serve(
+                        armed,
+                        self.wfile,
+                        lambda: server.handle(method, parts.path, query, key),
+                        server._stopping,
+                        lambda status: server._record(
+                            RequestRecord(method, parts.path, query, arrived, status, key)
+                        ),
+                    )
+                    self.close_connection = self.close_connection or not kept
+                    return
                 fault = server._next_fault()
                 status, body, extra = self._faulted(fault, method, parts.path, query, key)
                 server._record(RequestRecord(method, parts.path, query, arrived, status, key))
@@ -312,6 +376,21 @@ class ContractServer:
                 if fault is not None and fault.kind == "slow":
                     server._stopping.wait(fault.delay)
                 self._send(status, body, extra)
+
+            def _refused(self, method: str, arrived: float) -> bool:
+                """Answer a request with a Host or Content-Length not taken; False if fine."""
+                refused = refused_headers(self.headers)
+                if refused is None:
+                    return False
+                status, message = refused
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query, keep_blank_values=True)
+                server._record(RequestRecord(method, parts.path, query, arrived, status))
+                self.close_connection = True  # its body, if any, is not read
+                body = {"error": {"type": "invalid_request_error", "message": message}}
+                headers = {"Content-Type": "application/json", "Connection": "close"}
+                self._send(status, json.dumps(body).encode(), headers)
+                return True
 
             def _faulted(
                 self,

@@ -50,7 +50,7 @@ def action_for(toast: Toast, key: str) -> Action | None:
     if toast.notification_id is None:
         return Action("open_console") if key == OPEN else None
     if key == OPEN:
-        return Action("open", toast.notification_id)
+        return Action("open", toast.notification_id, toast.subject)
     if key == MARK_READ:
         return Action("mark_read", toast.notification_id)
     return None

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...core.text import one_line, paragraph
 from ...core.toasts import Toast
+from ..children import child_env
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ class Notifier:
         command = notify_send_command(
             title, body, app_name=APP_NAME, icon=self.app_icon, expire_ms=self.timeout * 1000
         )
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=10)
+        done = subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=10, env=child_env()
+        )
         if done.returncode != 0:
             said = one_line(done.stderr, 200) or f"exit status {done.returncode}"
             raise RuntimeError(f"notify-send failed: {said}")
@@ -123,7 +126,11 @@ class Notifier:
                     )
                 except Exception:  # plyer needs pyobjus on macOS; AppleScript always works
                     subprocess.run(
-                        macos_command(title, body), check=True, timeout=10, capture_output=True
+                        macos_command(title, body),
+                        check=True,
+                        timeout=10,
+                        capture_output=True,
+                        env=child_env(),
                     )
             else:
                 backend.notify(

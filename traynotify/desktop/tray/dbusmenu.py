@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ...core import menuhold
 from ...core.menu import Action, Entry
 from ..dbus import Bus, Interface, Method, MethodError, Property
 
@@ -100,7 +102,12 @@ class Ids:
         out = []
         for position, entry in enumerate(entries):
             if entry.action is not None:
-                base: tuple[object, ...] = (entry.action.kind, entry.action.notification_id)
+                # "default": "and 3 more…" and the console's own row do the same thing
+                base: tuple[object, ...] = (
+                    entry.action.kind,
+                    entry.action.notification_id,
+                    entry.default,
+                )
             elif entry.separator:
                 base = ("separator",)
             else:  # an informational line: the header, a notice
@@ -171,12 +178,20 @@ class DBusMenu:
         bus: Bus,
         entries: Callable[[], list[Entry]],
         on_click: Callable[[Action], None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        hold_quiet: float = menuhold.QUIET,
     ) -> None:
         self._bus = bus
         self._entries = entries
         self._on_click = on_click
         self._ids = Ids()
         self._lock = threading.Lock()
+        self._clock = clock
+        self._quiet = menuhold.quiet_time(hold_quiet)
+        self._hold: menuhold.Hold[Row] = menuhold.Hold()
+        """While the host may be showing the menu, its rows stay put (core.menuhold)."""
+        self._timer: threading.Timer | None = None
         self._rows: tuple[Row, ...] = ()
         self._by_id: dict[int, Row] = {}
         self.revision = 0
@@ -209,7 +224,7 @@ class DBusMenu:
         )
 
     # -- the model --------------------------------------------------------------------
-    def refresh(self, announce: bool = True) -> bool:
+    def refresh(self, announce: bool = True, call: menuhold.Call | None = None) -> bool:
         """Rebuild the rows; if they changed, bump the revision and tell the host.
 
         Called on the poller's thread (a new state) and the bus thread (the host
@@ -217,9 +232,16 @@ class DBusMenu:
         so a rebuild from an older state cannot land after a newer one (a clicked
         row would come back), two rebuilds never hand out the same id, and no reply
         computed from the old rows leaves after the signals that replace them.
+        ``call``: what the host did, for the hold (see :mod:`traynotify.core.menuhold`).
         """
         with self._bus.in_order(), self._lock:
-            rows = rows_for(self._entries(), self._ids)
+            latest = rows_for(self._entries(), self._ids)
+            now = self._clock()
+            if call is not None:
+                self._hold = menuhold.after(self._hold, call, now, latest, self._quiet)
+                self._arm(now)
+                log.debug("Menu: the host's %s; held: %s", call.value, self._hold.shown is not None)
+            rows = menuhold.serve(self._hold, now, latest, self._quiet)
             if rows == self._rows:
                 return False
             diff = changes(self._rows, rows)
@@ -229,6 +251,26 @@ class DBusMenu:
             if announce:
                 self._announce(diff, self.revision)
         return True
+
+    def _arm(self, now: float) -> None:
+        """Apply what waited when the hold runs out by itself (under the lock)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        end = menuhold.deadline(self._hold, self._quiet)
+        if end is not None:
+            self._timer = threading.Timer(max(0.0, end - now) + 0.05, self.refresh)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _host_asked(self) -> None:
+        """A word from the host that keeps an open menu open (and opens nothing)."""
+        with self._lock:
+            now = self._clock()
+            held = menuhold.held(self._hold, now, self._quiet)
+            self._hold = menuhold.after(self._hold, menuhold.Call.ASK, now, (), self._quiet)
+            if held:
+                self._arm(now)
 
     def _announce(self, diff: Changes, revision: int) -> None:
         if diff.updated or diff.removed:
@@ -303,7 +345,9 @@ class DBusMenu:
         if id_ != ROOT and id_ not in self._by_id:
             raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
         if id_ == ROOT:
-            self.refresh()
+            self.refresh(call=menuhold.Call.SHOW)
+        else:
+            self._host_asked()
         return (False,)
 
     def about_to_show_group(self, ids: list[int]) -> tuple[list[int], list[int]]:
@@ -311,7 +355,9 @@ class DBusMenu:
             known = set(self._by_id) | {ROOT}
         errors = [i for i in ids if i not in known]
         if ROOT in ids:
-            self.refresh()
+            self.refresh(call=menuhold.Call.SHOW)
+        elif ids:
+            self._host_asked()
         return [], errors
 
     def _event(self, id_: int, event_id: str) -> bool:
@@ -319,13 +365,21 @@ class DBusMenu:
         with self._lock:
             row = self._by_id.get(id_)
         if id_ == ROOT:
+            if event_id in ("opened", "closed"):
+                call = menuhold.Call.SHOW if event_id == "opened" else menuhold.Call.CLOSE
+                self.refresh(call=call)
+            else:
+                self._host_asked()
             return True
         if row is None:
             return False
         if event_id == "clicked" and row.enabled and row.action is not None:
             log.debug("Menu click: %s", row.action)
             try:
-                self._on_click(row.action)
+                self._on_click(row.action)  # the row as the host showed it
             except Exception:  # a failing click must not take the menu down
                 log.exception("Menu action %s failed.", row.action.kind)
+            self.refresh(call=menuhold.Call.CLICK)  # the menu closes: apply what waited
+        else:
+            self._host_asked()
         return True

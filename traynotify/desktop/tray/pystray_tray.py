@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,15 +22,29 @@ from ..icons import render_icon
 log = logging.getLogger(__name__)
 
 ICON_SIZE = 64
-NO_MENU_HELP = (
-    "This desktop's tray offers no menu to traynotify (pystray's xorg backend). "
-    "Install the 'linux' extra (PyGObject) for a menu: see the README, 'The tray on Linux'."
-)
 
 
-def load_pystray() -> Any:
-    """Import pystray, turning "no desktop" into one clear error."""
-    backend = os.environ.get("PYSTRAY_BACKEND", "")
+@contextlib.contextmanager
+def _backend_named(backend: str) -> Iterator[None]:
+    """PYSTRAY_BACKEND as pystray reads it (once, at import), for the import only."""
+    if not backend:
+        yield
+        return
+    before = os.environ.get("PYSTRAY_BACKEND")
+    os.environ["PYSTRAY_BACKEND"] = backend
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYSTRAY_BACKEND"]
+        else:
+            os.environ["PYSTRAY_BACKEND"] = before
+
+
+def load_pystray(backend: str = "") -> Any:
+    """Import pystray with ``backend`` (empty: its own choice), turning "no desktop"
+    into one clear error. A GTK that will not load falls back to the plain X11 icon."""
+    backend = backend or os.environ.get("PYSTRAY_BACKEND", "")
     if (
         sys.platform.startswith("linux")
         and backend != "dummy"
@@ -38,18 +54,22 @@ def load_pystray() -> Any:
             "No graphical session (DISPLAY is not set), so there is no tray to show an icon "
             f"in; '{command('count')}' and '{command('list')}' work without one."
         )
-    _name_the_program()
+    _name_the_program(backend)
     try:
-        import pystray
+        with _backend_named(backend):
+            import pystray
     except Exception as exc:  # Xlib raises DisplayNameError, GI raises ValueError, ...
+        if backend == "gtk" and os.environ.get("PYSTRAY_BACKEND") != "gtk":
+            log.info("pystray's GTK backend did not load (%s); using its X11 one.", exc)
+            return load_pystray("xorg")
         raise ConfigError(f"Cannot start the tray icon ({type(exc).__name__}: {exc}).") from exc
     return pystray
 
 
-def _name_the_program() -> None:
+def _name_the_program(backend: str) -> None:
     """Window class "traynotify" however we were started ("python -m" would give
     "__main__.py"); GTK reads it once, when pystray initialises it."""
-    if not sys.platform.startswith("linux") or os.environ.get("PYSTRAY_BACKEND") == "xorg":
+    if not sys.platform.startswith("linux") or backend == "xorg":
         return  # the X11 backend names its window itself; GLib would cost ~7 MB for nothing
     try:
         from gi.repository import GLib
@@ -75,14 +95,18 @@ class _Click:
 class Tray:
     """Shows a :class:`TrayState`; clicks come back as :class:`Action` values."""
 
-    def __init__(self, on_action: Callable[[Action], None], menu_length: int = 10) -> None:
-        self._pystray = load_pystray()
+    def __init__(
+        self, on_action: Callable[[Action], None], menu_length: int = 10, backend: str = ""
+    ) -> None:
+        self._pystray = load_pystray(backend)
         self._on_action = on_action
         self._menu_length = menu_length
         self._state = TrayState()
         icon_class = self._pystray.Icon
         self.backend = icon_class.__module__.rsplit("._", 1)[-1]
         self.has_menu = bool(getattr(icon_class, "HAS_MENU", True))
+        if self.backend == "xorg":
+            icon_class = _on_the_trays_background(icon_class)
         self._drawn: tuple[object, int] | None = None
         self._icon = icon_class(
             "traynotify",
@@ -90,8 +114,6 @@ class Tray:
             title=self._title(self._state),
             menu=self._pystray.Menu(self._items),
         )
-        if not self.has_menu:
-            log.warning(NO_MENU_HELP)
 
     def _title(self, state: TrayState) -> str:
         text = tooltip(state, self.has_menu)
@@ -148,9 +170,130 @@ class Tray:
         self._icon.run(setup=setup)
 
     def stop(self) -> None:
-        self._icon.stop()
+        if self.backend == "xorg":
+            # Asked from a signal handler, this runs on the loop's thread, perhaps inside
+            # python-xlib holding its display lock: stopping from there could wait on that
+            # lock for ever. From a thread of its own, the stop is a message to the loop.
+            threading.Thread(target=self._icon.stop, name="traynotify-stop", daemon=True).start()
+        else:
+            self._icon.stop()
 
 
 def _set_handler(signum: int, handler: Callable[[int, Any], None]) -> bool:
     signal.signal(signum, handler)
     return False  # once (a GLib idle callback)
+
+
+def _on_the_trays_background(icon_class: Any) -> Any:
+    """pystray's X11 icon, drawn over the tray's own background.
+
+    pystray pastes the RGBA image on black and drops its alpha: a black square with
+    a jagged fringe on any tray that is not black. Here the window takes its parent's
+    background (ParentRelative, as GTK's tray icons do), and each draw reads those
+    pixels back and lays the image over them, edges blended."""
+    from PIL import Image
+    from Xlib import X, display
+    from Xlib.protocol import event
+
+    class Icon(icon_class):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._sender: Any = None
+            self._sender_lock = threading.Lock()
+            super().__init__(*args, **kwargs)
+            # A draw in flight as the window goes (at Quit, or a tray that leaves) makes
+            # X answer with an error later; python-xlib would print it on stderr.
+            self._display.set_error_handler(_x_error)
+
+        def _rewrite_implementation(self, *originals: Any) -> None:
+            """As pystray's: calls from other threads run on the loop's thread, asked for
+            with a ClientMessage. But pystray sends that message and flushes on the loop's
+            own connection, from the calling thread: python-xlib then now and then hands
+            a reply the loop waits for to the wrong thread, and the icon freezes at
+            start-up. Here the message goes over a connection of its own."""
+            handlers: dict[int, Callable[[], None]] = {}
+            for original in originals:
+                atom = self._display.intern_atom(f"_PYSTRAY_{original.__name__.upper()}")
+                handlers[atom] = self._answering(original)
+                setattr(self, original.__name__, self._dispatching(original, atom))
+            self._message_handlers[X.ClientMessage] = lambda event: handlers.get(
+                event.client_type, lambda: None
+            )()
+
+        def _answering(self, original: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                try:
+                    original()
+                    self._queue.put(True)
+                except Exception as exc:
+                    self._queue.put(exc)
+
+            return run
+
+        def _run(self) -> None:
+            self._thread = threading.current_thread()  # before setup runs, unlike pystray
+            self._mark_ready()
+            self._mainloop()
+
+        def _dispatching(self, original: Callable[[], None], atom: int) -> Callable[[], None]:
+            def call() -> None:
+                loop = getattr(self, "_thread", None)
+                if loop is None or threading.current_thread().ident == loop.ident:
+                    original()  # the loop's own thread, or no loop yet to ask
+                    return
+                with self._sender_lock:
+                    if self._sender is None:
+                        self._sender = display.Display(self._display.get_display_name())
+                    window = self._sender.create_resource_object("window", self._window.id)
+                    message = event.ClientMessage(
+                        window=window, client_type=atom, data=(32, (X.CurrentTime, 0, 0, 0, 0))
+                    )
+                    window.send_event(message, event_mask=X.NoEventMask)
+                    self._sender.flush()
+                result = self._queue.get()
+                if result is not True:
+                    raise result
+
+            return call
+
+        def _create_window(self) -> Any:
+            window = super()._create_window()
+            window.change_attributes(background_pixmap=X.ParentRelative)
+            return window
+
+        def _draw(self) -> None:
+            try:
+                size = self._window.get_geometry()
+                w, h = size.width, size.height
+                self._window.clear_area(0, 0, w, h)  # the tray's background, painted by X
+                picture = _background(self._window, w, h)
+                side = min(w, h)  # square, centred: trays hand out slots of any shape
+                icon = self._icon.convert("RGBA").resize((side, side), Image.Resampling.LANCZOS)
+                picture.paste(icon, ((w - side) // 2, (h - side) // 2), icon)
+                self._window.put_pil_image(self._gc, 0, 0, picture)
+            except Exception:  # the window is gone, or the display is closing
+                log.debug("Could not draw the X11 tray icon.", exc_info=True)
+
+    Icon.__name__ = Icon.__qualname__ = "Icon"
+    Icon.__module__ = icon_class.__module__
+    return Icon
+
+
+def _x_error(error: Any, request: Any = None) -> None:
+    log.debug("X error on the tray icon's window: %s", error)
+
+
+def _background(window: Any, w: int, h: int) -> Any:
+    """What X shows in ``window`` now, as an RGB image (black where it cannot tell)."""
+    from PIL import Image
+    from Xlib import X
+
+    blank = Image.new("RGB", (w, h))
+    try:
+        shot = window.get_image(0, 0, w, h, X.ZPixmap, 0xFFFFFFFF)
+    except Exception:
+        return blank
+    data = bytes(shot.data)
+    if shot.depth not in (24, 32) or len(data) != 4 * w * h:
+        return blank  # not the 32-bits-a-pixel TrueColor every current X server uses
+    order = "BGRX" if window.display.info.image_byte_order == X.LSBFirst else "XRGB"
+    return Image.frombytes("RGB", (w, h), data, "raw", order)

@@ -235,7 +235,7 @@ class SniTray:
     def _secondary_activate(self, x: int, y: int) -> tuple[()]:
         items = self._state.items
         if self._state.status is not Status.SIGNED_OUT and items:
-            self._guarded(Action("open", items[0].id))
+            self._guarded(Action("open", items[0].id, items[0]))
         else:
             self._guarded(Action("refresh"))
         return ()
