@@ -273,7 +273,7 @@ def test_the_menu_gnome_shows_follows_the_app(
     assert (gnome.row(app, "Mark all as read") or {}).get("sensitive") is False
     gnome.close_menu(app)
     # a middle click opens the newest notification (nothing unread: it refreshes)
-    server.store.add("alice", "billing.payment.success", "Paid again", "b", "/billing")
+    server.store.add("alice", "system.payment.received", "Paid again", "b", "/billing")
     wait_for("the new one in the menu", lambda: gnome.header(app) == "1 unread notification")
     gnome.click_icon(app, button=2)
     wait_for("the newest to open", lambda: app.opened() == ["https://console.bytespike.ai/billing"])
@@ -308,7 +308,7 @@ def test_a_click_on_a_pop_up_opens_it_and_marks_it_read(
         return gnome.eval(shown) is None
 
     wait_for("the start-up pop-up to pass", passed, timeout=90, every=1)
-    added = server.store.add("alice", "billing.payment.success", "Paid once more", "b", "/billing")
+    added = server.store.add("alice", "system.payment.received", "Paid once more", "b", "/billing")
     wait_for(
         "GNOME's banner for the new one",
         lambda: gnome.eval(shown) == "Paid once more",

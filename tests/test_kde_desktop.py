@@ -136,7 +136,7 @@ def test_the_menu_plasma_shows_follows_the_app(
         lambda: menu.header_now() == "No unread notifications",
         timeout=60,
     )
-    server.store.add("alice", "billing.payment.success", "Paid again", "b", "/billing")
+    server.store.add("alice", "system.payment.received", "Paid again", "b", "/billing")
     wait_for("the badge again", screen.badge, timeout=60, every=1)
     lines = menu.open()
     assert menu.header(lines) == "1 unread notification", [line.text for line in lines]
