@@ -25,7 +25,7 @@ from .core.menu import Action
 from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import Poller, PollerConfig
 from .core.snooze import Snooze, utc
-from .core.state import TrayState
+from .core.state import Status, TrayState
 from .core.text import one_line
 from .core.throttle import POLL_GAP, POPUP_GAP, may_go, refresh_now, wait_before
 from .core.toasts import Toast
@@ -215,12 +215,37 @@ class ChannelWords:
             if refresh:
                 self._last_poll = self._last_walk = now
         if refresh:
-            self._refresh()
+            self.retry()
         if popup:
             self._toast(
                 Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
             )
         return refresh
+
+    def retry(self) -> None:
+        """Read the key again from its source and poll now: a key the server rejected is
+        tried once more (the poller allows that once per POLL_GAP)."""
+        self._forget_key()
+        self._refresh()
+
+    def sign_in(self, note: Callable[[str], None], keyring: Callable[[], bool]) -> None:
+        """ "How to sign in…": say how on this system (``keyring``: whether there is one to
+        keep a key in), then try the key again. On a thread of its own: the keyring may
+        take seconds to answer."""
+
+        def work() -> None:
+            from .desktop.credentials import sign_in_help
+
+            try:
+                has_keyring = keyring()
+            except Exception:  # the keyring failed in some other way: there is one
+                has_keyring = True
+            message = sign_in_help(has_keyring)
+            note(message)
+            self._toast(Toast(_("Sign in to traynotify"), message))
+            self.retry()
+
+        threading.Thread(target=work, name="traynotify-sign-in", daemon=True).start()
 
     def key_changed(self) -> None:
         """``login`` or ``logout``: read the key again, and poll if it is another."""
@@ -274,6 +299,7 @@ class App:
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
         snooze_path: Path | None = None,
+        has_keyring: Callable[[], bool] | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
@@ -281,6 +307,8 @@ class App:
         self.opener = opener
         self.autostart = autostart
         self._key_changed = key_changed or (lambda: None)
+        self._has_keyring = has_keyring or (lambda: True)
+        """Whether this system has a keyring to keep a key in (may take seconds)."""
         self._quitting = False
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
@@ -359,7 +387,10 @@ class App:
             if url:
                 self._in_background(lambda: self._open_page(url))
         elif kind == "refresh":
-            self.poller.refresh()
+            if self.published.status is Status.SIGNED_OUT:
+                self.words.retry()  # the key may be back: read it again, try it once more
+            else:
+                self.poller.refresh()
         elif kind == "toggle_popups":
             paused = not self.poller.state.popups_paused
             if not paused:
@@ -368,13 +399,7 @@ class App:
         elif kind == "toggle_autostart":
             self.toggle_autostart()
         elif kind == "sign_in":
-            message = _(
-                "Run '{command}' in a terminal and paste your API key; "
-                "this icon picks it up at once."
-            ).format(command=command("login"))
-            self.poller.note(message)
-            self.notifier.show(Toast(_("Sign in to traynotify"), message))
-            self.on_command("key-changed")
+            self.words.sign_in(self.poller.note, self._has_keyring)
         elif kind == "quit":
             self.quit()
 
@@ -520,6 +545,7 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
             place.file("seen.json"),
             autostart=for_platform(),
             key_changed=source.changed,
+            has_keyring=source.has_keyring,
             snooze_path=place.file(SNOOZE_FILE),
         )
         if problems:

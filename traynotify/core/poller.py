@@ -65,6 +65,7 @@ from .reconcile import (
 from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
+from .throttle import POLL_GAP, may_go
 from .toasts import Toast, also_marked_toast
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,8 @@ class Poller:
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
+        self._retried_at: float | None = None
+        """When a rejected key was last tried again (see :meth:`_retry_rejected`)."""
         self._key_problem: str | None = None
         self._backoff = Backoff()
         """No request of any kind before it ends (see :mod:`.backoff`)."""
@@ -326,6 +329,7 @@ class Poller:
 
     def _apply(self, command: Command) -> None:
         if isinstance(command, Refresh):
+            self._retry_rejected()
             self._need_full = True
             self._refresh = True
             self._refresh_now()
@@ -343,6 +347,15 @@ class Poller:
             ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
             self._reads.ask_all(ids)
             self._show(notice=None)
+
+    def _retry_rejected(self) -> None:
+        """Try the key the server rejected once more (it may have been restored in the
+        console): at the next poll, and at most once per POLL_GAP, so quick clicks or
+        words from other processes cost one request."""
+        now = self._clock.monotonic()
+        if self._rejected_key is not None and may_go(now, self._retried_at, POLL_GAP):
+            self._retried_at = now
+            self._rejected_key = None
 
     def _find(self, notification_id: int) -> Notification | None:
         if self.state.status is Status.SIGNED_OUT or self._known is None:
