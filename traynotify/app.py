@@ -12,8 +12,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .api.client import Client
 from .api.models import Notification
@@ -33,7 +35,7 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import COMMANDS, Instance, request
+from .desktop.instance import COMMANDS, Instance, Later, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.seen import SeenStore
@@ -286,6 +288,25 @@ class ChannelWords:
         self._check.set()
 
 
+def mark_all_later(
+    state: TrayState, mark_all: Callable[[Callable[[MarkAllOutcome], None]], None]
+) -> dict[str, object] | Later:
+    """``read-all`` over the channel: what the published state already decides, or
+    ``mark_all`` (the poller's) with the answer to come when the poller tells its
+    outcome; if that takes too long, "handed over" (the tray says if it fails)."""
+    outcome = before_sending(state)
+    if outcome is not None:
+        return outcome.to_wire()
+    answer: Future[Mapping[str, Any] | None] = Future()
+
+    def reply(outcome: MarkAllOutcome) -> None:
+        if not answer.done():
+            answer.set_result(outcome.to_wire())
+
+    mark_all(reply)
+    return Later(answer, MarkAllOutcome(Done.SENT, state.count).to_wire())
+
+
 class App:
     """One running tray app."""
 
@@ -403,7 +424,7 @@ class App:
         elif kind == "quit":
             self.quit()
 
-    def on_command(self, command: str) -> dict[str, object] | None:
+    def on_command(self, command: str) -> dict[str, object] | Later | None:
         """A word from another traynotify process (see :mod:`traynotify.desktop.instance`).
 
         Answered at once, from the published state: never from a request of its own."""
@@ -421,13 +442,9 @@ class App:
             self.snooze.reload()
             return None
         if command == "read-all":
-            # Through the poller, which marks only what the user has been shown.
-            state = self.published
-            outcome = before_sending(state)
-            if outcome is None:
-                self.on_action(Action("mark_all"))
-                outcome = MarkAllOutcome(Done.SENT, state.count)
-            return outcome.to_wire()
+            # Through the poller, which marks only what the user has been shown; the
+            # answer comes once the server has answered it (see mark_all_later).
+            return mark_all_later(self.published, self.poller.mark_all_read)
         if command == "activate":  # started again: refresh, and show we are here
             return {"refreshing": self.words.activate()}
         if command == "key-changed":
