@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from keyring.backends import fail
 
+from traynotify.api.client import Client
 from traynotify.app import ChannelWords
-from traynotify.core.state import Status
+from traynotify.core.badge import tooltip
+from traynotify.core.menu import build_menu
+from traynotify.core.poller import Poller, PollerConfig
+from traynotify.core.state import Status, TrayState
 from traynotify.core.throttle import POLL_GAP
 from traynotify.core.toasts import Toast
 from traynotify.desktop.credentials import KeySource, KeyStore, sign_in_help
+from traynotify.desktop.seen import SeenStore
 from traynotify.devserver import ContractServer
 
 from .conftest import KEY
 from .keyrings import MemoryKeyring
-from .test_poller import Harness
+from .test_poller import FakeClock, Harness
 
 
 @pytest.fixture
@@ -136,3 +142,27 @@ def test_sign_in_help_names_the_variable_where_there_is_no_keyring() -> None:
     both = sign_in_help(with_keyring.has_keyring())
     assert "traynotify login" in both or "login'" in both
     assert "BYTESPIKE_API_KEY" in both
+
+
+def test_signed_out_without_a_keyring_names_the_variable_in_the_menu_and_tooltip(
+    server: ContractServer, tmp_path: Path
+) -> None:
+    states: list[TrayState] = []
+    clock = FakeClock()
+    poller = Poller(
+        config=PollerConfig(),
+        key_source=KeySource({}, KeyStore(fail.Keyring()), server.url),
+        client_factory=lambda key: Client(server.url, key),
+        seen=SeenStore(tmp_path / "seen.json", server.url),
+        publish=states.append,
+        toast=lambda toast: None,
+        clock=clock,
+    )
+    clock.advance(poller.step())  # to the first poll
+    poller.step()
+    state = states[-1]
+    assert state.status is Status.SIGNED_OUT
+    assert "BYTESPIKE_API_KEY" in build_menu(state, datetime.now(timezone.utc))[0].label
+    assert "BYTESPIKE_API_KEY" in tooltip(state)
+    assert server.requests() == []
+    poller.stop()

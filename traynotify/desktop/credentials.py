@@ -30,7 +30,7 @@ def _way_out() -> str:
 def _no_keyring() -> KeyringUnavailable:
     return KeyringUnavailable(
         _(
-            "No keyring is available on this system to keep your key in. Set {env} to your key "
+            "No keyring is available on this system. Set {env} to your key "
             "instead (for example in ~/.profile), or run a Secret Service such as GNOME Keyring "
             "or KWallet and try again."
         ).format(env=ENV_KEY)
