@@ -18,11 +18,13 @@ from traynotify.app import mark_all_later
 from traynotify.core.outcome import Done, MarkAllOutcome
 from traynotify.core.state import Status
 from traynotify.desktop.instance import Instance, Later, request
+from traynotify.desktop.paths import state_dir
 from traynotify.devserver import ContractServer, Fault
 
 from .conftest import KEY
 from .test_instance import TRANSPORTS, Running
 from .test_poller import Harness
+from .test_statusbar import run
 
 
 @pytest.fixture
@@ -237,3 +239,41 @@ def test_read_all_through_the_channel_answers_the_poller_s_outcome(
         assert got == [{"done": "marked", "count": 3, "problem": "", "ok": True}]
     finally:
         instance.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "out", "err"),
+    [
+        (None, 0, "Marked 3 notifications read.\n", ""),
+        (
+            Fault("status", status=500),
+            4,
+            "",
+            "traynotify: The running tray app could not mark all as read: ",
+        ),
+    ],
+    ids=["marked", "refused"],
+)
+def test_the_command_prints_what_the_poller_did(
+    h: Harness, server: ContractServer, fault: Fault | None, code: int, out: str, err: str
+) -> None:
+    """``traynotify read --all`` beside a tray: the real channel, the real poller."""
+    h.turn()
+    instance = Instance(state_dir())
+    assert instance.acquire()
+    instance.serve(lambda command: mark_all_later(h.state, h.poller.mark_all_read))
+    env = {"BYTESPIKE_API_URL": server.url, "BYTESPIKE_API_KEY": KEY}
+    got: list[tuple[int, str, str]] = []
+    try:
+        if fault is not None:
+            server.inject(fault, times=1)
+        worker = threading.Thread(target=lambda: got.append(run(["read", "--all"], env)))
+        worker.start()
+        while worker.is_alive():  # the poller takes the command, sends it, answers
+            h.poller.step()
+            worker.join(0.05)
+    finally:
+        instance.close()
+    assert got[0][:2] == (code, out)
+    assert got[0][2].startswith(err)
+    assert server.store.unread_count("alice") == (0 if fault is None else 3)

@@ -204,6 +204,7 @@ class Instance:
         write_atomic(self._file(INFO_NAME), json.dumps(info))
         self._server = server
         self._wake = socket.socketpair()
+        self._wake[1].setblocking(False)  # a poke from the poller's thread never waits
         self._thread = threading.Thread(
             target=self._loop, args=(server,), name="traynotify-ipc", daemon=True
         )
