@@ -76,6 +76,16 @@ def test_no_key_says_signed_out(h: Harness) -> None:
     assert told[0].problem
 
 
+def test_signed_out_since_it_was_asked_says_signed_out(h: Harness) -> None:
+    h.turn()
+    h.server.store.revoke_key(KEY)
+    h.turn()
+    told = mark_all(h)  # asked while the tray still showed 3 (its answer on the way)
+    h.poller.step()
+    assert [t.done for t in told] == [Done.SIGNED_OUT]
+    assert h.requests("/mark-all-read") == 0
+
+
 def test_a_401_says_signed_out(h: Harness) -> None:
     h.turn()
     h.server.store.revoke_key(KEY)

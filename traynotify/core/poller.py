@@ -349,7 +349,13 @@ class Poller:
                 self._show(notice=None)
         elif isinstance(command, MarkAll):
             if self.state.count == 0:
-                self._reply(command.reply, MarkAllOutcome(Done.NOTHING))
+                signed_out = self.state.status is Status.SIGNED_OUT  # since it was asked
+                self._reply(
+                    command.reply,
+                    MarkAllOutcome(Done.SIGNED_OUT, problem=self.state.problem or "")
+                    if signed_out
+                    else MarkAllOutcome(Done.NOTHING),
+                )
                 return
             ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
             self._reads.ask_all(ids, command.reply)
