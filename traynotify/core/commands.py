@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..api.models import Notification
+from .outcome import MarkAllOutcome
+
+Reply = Callable[[MarkAllOutcome], None]
+"""Told what a mark-all came to (``read --all`` through the tray waits for it)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class MarkRead:
 @dataclass(frozen=True)
 class MarkAll:
     """Mark every unread notification read, once all of them were shown."""
+
+    reply: Reply | None = field(default=None, compare=False)
 
 
 Command = Refresh | PausePopups | ShowAutostart | ShowNotice | MarkRead | MarkAll
@@ -81,6 +87,7 @@ class ReadOne:
 class ReadAll:
     ids: frozenset[int]
     """The unread ids the user saw when they asked."""
+    reply: Reply | None = field(default=None, compare=False)
 
 
 Job = ReadOne | ReadAll
@@ -102,9 +109,9 @@ class Reads:
         self._jobs.append(ReadOne(note))
         return True
 
-    def ask_all(self, ids: frozenset[int]) -> None:
+    def ask_all(self, ids: frozenset[int], reply: Reply | None = None) -> None:
         self.pending |= ids
-        self._jobs.append(ReadAll(ids))
+        self._jobs.append(ReadAll(ids, reply))
 
     @property
     def queued(self) -> bool:

@@ -48,10 +48,12 @@ from .commands import (
     ReadOne,
     Reads,
     Refresh,
+    Reply,
     ShowAutostart,
     ShowNotice,
 )
 from .markall import READ_PAGES, MarkAllQuestion, answer
+from .outcome import Done, MarkAllOutcome
 from .reconcile import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -65,6 +67,7 @@ from .reconcile import (
 from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
+from .throttle import POLL_GAP, may_go
 from .toasts import Toast, also_marked_toast
 
 log = logging.getLogger(__name__)
@@ -152,6 +155,8 @@ class Poller:
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
+        self._retried_at: float | None = None
+        """When a rejected key was last tried again (see :meth:`_retry_rejected`)."""
         self._key_problem: str | None = None
         self._backoff = Backoff()
         """No request of any kind before it ends (see :mod:`.backoff`)."""
@@ -207,9 +212,11 @@ class Poller:
         """Drop the item from the badge and menu at once, then tell the server."""
         self._inbox.send(MarkRead(notification_id))
 
-    def mark_all_read(self) -> None:
-        """Empty the menu at once; show anything new, then mark all at the server."""
-        self._inbox.send(MarkAll())
+    def mark_all_read(self, reply: Reply | None = None) -> None:
+        """Empty the menu at once; show anything new, then mark all at the server.
+
+        ``reply`` (on the poller's thread) is told what came of it; on quit, nothing."""
+        self._inbox.send(MarkAll(reply))
 
     def note(self, message: str) -> None:
         """Show ``message`` in the menu (e.g. a link that was not opened)."""
@@ -316,7 +323,7 @@ class Poller:
             if isinstance(job, ReadOne):
                 self._mark(job.note)
             else:
-                self._mark_all(job.ids)
+                self._mark_all(job.ids, job.reply)
             self._drain()
 
     def _drain(self) -> None:
@@ -326,6 +333,7 @@ class Poller:
 
     def _apply(self, command: Command) -> None:
         if isinstance(command, Refresh):
+            self._retry_rejected()
             self._need_full = True
             self._refresh = True
             self._refresh_now()
@@ -339,10 +347,37 @@ class Poller:
             note = self._find(command.notification_id)
             if note is not None and self._reads.ask_one(note):
                 self._show(notice=None)
-        elif isinstance(command, MarkAll) and self.state.count > 0:
+        elif isinstance(command, MarkAll):
+            if self.state.count == 0:
+                signed_out = self.state.status is Status.SIGNED_OUT  # since it was asked
+                self._reply(
+                    command.reply,
+                    MarkAllOutcome(Done.SIGNED_OUT, problem=self.state.problem or "")
+                    if signed_out
+                    else MarkAllOutcome(Done.NOTHING),
+                )
+                return
             ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
-            self._reads.ask_all(ids)
+            self._reads.ask_all(ids, command.reply)
             self._show(notice=None)
+
+    @staticmethod
+    def _reply(reply: Reply | None, outcome: MarkAllOutcome) -> None:
+        if reply is None:
+            return
+        try:
+            reply(outcome)
+        except Exception:  # whoever asked is gone, or broke: the poller goes on
+            log.exception("Could not pass on what mark all came to.")
+
+    def _retry_rejected(self) -> None:
+        """Try the key the server rejected once more (it may have been restored in the
+        console): at the next poll, and at most once per POLL_GAP, so quick clicks or
+        words from other processes cost one request."""
+        now = self._clock.monotonic()
+        if self._rejected_key is not None and may_go(now, self._retried_at, POLL_GAP):
+            self._retried_at = now
+            self._rejected_key = None
 
     def _find(self, notification_id: int) -> Notification | None:
         if self.state.status is Status.SIGNED_OUT or self._known is None:
@@ -408,8 +443,9 @@ class Poller:
         self._forget({note.id})
         self._show()
 
-    def _mark_all(self, ids: frozenset[int]) -> None:
-        """Mark all, having first shown everything it will mark; name what else it did."""
+    def _mark_all(self, ids: frozenset[int], reply: Reply | None = None) -> None:
+        """Mark all, having first shown everything it will mark; name what else it did;
+        tell ``reply`` what came of it."""
         client = self._ensure_client()
         expected: set[int] = set(ids)
         known = Snapshot(0, ())
@@ -426,6 +462,7 @@ class Poller:
                 # shown by the next poll, not marked unseen by a mark-all sent anyway.
                 self._reads.settled(expected)
                 self._show()
+                self._reply(reply, MarkAllOutcome(Done.NOTHING))
                 return
             expected |= {n.id for n in known.items}
             self._reads.pending.update(expected)
@@ -439,6 +476,7 @@ class Poller:
                 self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
             message = _("Could not mark all as read: {reason}").format(reason=self._reason(exc))
             self._refused(message, exc)
+            self._reply(reply, self._mark_all_failed(exc, client is None))
             if client is not None and isinstance(exc, RetryableError) and known.items:
                 # The answer may be what was lost, not the mark-all: the stamps will tell.
                 self._unsettled = MarkAllQuestion.about(known, None)
@@ -446,6 +484,7 @@ class Poller:
             return
         self._succeeded()
         self._reads.settled(expected)
+        self._reply(reply, MarkAllOutcome(Done.MARKED, marked))
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
@@ -454,6 +493,14 @@ class Poller:
             # the console as a new one arrived): look at what was read, by its moment.
             self._unsettled = MarkAllQuestion.about(known, marked)
             self._settle(client)
+
+    def _mark_all_failed(self, exc: Exception, no_client: bool) -> MarkAllOutcome:
+        problem = one_line(self._reason(exc))
+        if no_client or isinstance(exc, AuthenticationError):
+            return MarkAllOutcome(Done.SIGNED_OUT, problem=problem)
+        if isinstance(exc, NetworkError):
+            return MarkAllOutcome(Done.OFFLINE, problem=problem)
+        return MarkAllOutcome(Done.FAILED, problem=problem)
 
     def _settle(self, client: Client) -> None:
         """Ask what the last mark-all flipped that was never shown, and name it.
