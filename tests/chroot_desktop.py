@@ -22,9 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
+from PIL import Image
 
 from .desktop import wait_for
 
@@ -36,6 +39,8 @@ UID = 4242
 HOME = "/home/desk"
 OUT = "/desk"
 """The session's files inside the chroot (logs, pid files, screenshots)."""
+SCALE = 3
+"""Menus are read by OCR at this many times their size (small grey text reads better)."""
 
 
 def build(name: str) -> Path:
@@ -80,6 +85,8 @@ class Chroot:
             "NO_AT_BRIDGE": "1",
             "XDG_SESSION_TYPE": "x11",
         }
+        self.shot_command = ["import", "-window", "root"]
+        """How to take a screenshot (an X display's; grim on Wayland)."""
         self._mounts: list[Path] = []
         self._children: list[subprocess.Popen[bytes]] = []
         self._system_bus: int | None = None
@@ -92,6 +99,8 @@ class Chroot:
             ("sys", ["-t", "sysfs", "sys"]),
             ("dev", ["--bind", "/dev"]),
             ("dev/pts", ["--bind", "/dev/pts"]),
+            # a shared-memory folder of the session's own (Wayland compositors need one)
+            ("dev/shm", ["-t", "tmpfs", "-o", "mode=1777,size=256m", "shm"]),
             (str(REPO).lstrip("/"), ["--bind", str(REPO)]),
         ]
         # the virtualenv's own Python, where it is not the system's (pyenv, a build)
@@ -245,8 +254,13 @@ class Chroot:
     def screenshot(self, path: Path) -> Path:
         """The whole screen, as the user sees it, to ``path`` on the host."""
         name = f"shot-{time.monotonic_ns()}.png"
-        done = self.run("import", "-window", "root", f"{OUT}/{name}")
-        assert done.returncode == 0, done.stderr
+        # grim fails until the compositor has drawn a first frame
+        wait_for(
+            "a screenshot",
+            lambda: self.run(*self.shot_command, f"{OUT}/{name}").returncode == 0,
+            timeout=30,
+            every=0.5,
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(self.out / name, path)
         return path
@@ -255,15 +269,24 @@ class Chroot:
         done = self.run("xdotool", *args)
         assert done.returncode == 0, done.stderr
 
-    def browser(self) -> tuple[str, Path]:
-        """A BROWSER for the app that logs what it was asked to open."""
-        script = self.out / "browser.sh"
-        log = self.out / "browser.log"
-        script.write_text(f'#!/bin/sh\necho "$1" >> {OUT}/browser.log\n', encoding="utf-8")
+    def pointer(self, x: int, y: int, click: str | None = None) -> None:
+        """Move the pointer to (x, y) and click ``click`` (1 left, 2 middle, 3 right)."""
+        self.xdotool(
+            "mousemove", str(x), str(y), "sleep", "0.3", *(("click", click) if click else ())
+        )
+
+    def close_menu(self) -> None:
+        self.xdotool("key", "Escape")
+
+    def browser(self, name: str) -> tuple[str, Path]:
+        """A BROWSER for the app ``name`` that logs what it was asked to open."""
+        script = self.out / f"{name}-browser.sh"
+        log = self.out / f"{name}-browser.log"
+        script.write_text(f'#!/bin/sh\necho "$1" >> {OUT}/{log.name}\n', encoding="utf-8")
         script.chmod(0o755)
         log.touch()
         os.chown(log, UID, UID)
-        return f"{OUT}/browser.sh", log
+        return f"{OUT}/{script.name}", log
 
 
 class ChrootApp:
@@ -295,7 +318,7 @@ class ChrootApp:
 
 
 def start_app(desk: Chroot, name: str, api_url: str, key: str) -> ChrootApp:
-    browser, log = desk.browser()
+    browser, log = desk.browser(name)
     state = f"{OUT}/{name}"
     pid = desk.spawn(
         name,
@@ -335,3 +358,210 @@ def parse_gvariant_string(out: str) -> str:
         body = inner[1:-1]
         return body.replace("\\'", "'").replace("\\\\", "\\")
     return json.loads(inner)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text on the screen and its box."""
+
+    text: str
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def centre(self) -> tuple[int, int]:
+        return (self.left + self.right) // 2, (self.top + self.bottom) // 2
+
+
+def find(lines: list[Line], start: str) -> Line | None:
+    """The line that starts with ``start`` (OCR may read a check box before it as a
+    letter or two: then the line with ``start`` after them)."""
+    found = next((line for line in lines if line.text.startswith(start)), None)
+    return found or next(
+        (line for line in lines if f" {start}" in line.text[: 6 + len(start)]), None
+    )
+
+
+def rgb(image: Image.Image, x: int, y: int) -> tuple[int, int, int]:
+    return cast("tuple[int, int, int]", image.getpixel((x, y)))
+
+
+def is_badge_red(pixel: tuple[int, int, int]) -> bool:
+    """The red of the icon's count badge (traynotify.desktop.icons)."""
+    r, g, b = pixel
+    return r > 190 and g < 90 and b < 90
+
+
+class Screen:
+    """What a desktop without a way to ask it shows, read from its screen: the icon by
+    its red badge in the bar, an open menu by its flat background, its rows by OCR
+    (tesseract, in the chroot)."""
+
+    def __init__(self, desk: Chroot, bar: tuple[int, int]) -> None:
+        self.desk = desk
+        self.bar = bar
+        """The rows (top, bottom) of the panel or bar the tray sits in."""
+        self.shots = 0
+        self.last_image: Image.Image | None = None
+        self.last_box: tuple[int, int, int, int] | None = None
+
+    def shot(self) -> Image.Image:
+        self.shots += 1
+        path = self.desk.screenshot(self.desk.out / f"screen-{self.shots}.png")
+        with Image.open(path) as image:
+            self.last_image = image.convert("RGB")
+        return self.last_image
+
+    def badge(self) -> tuple[int, int] | None:
+        """The centre of the icon's badge in the bar, if it shows."""
+        image = self.shot()
+        top, bottom = self.bar
+        reds = [
+            (x, y)
+            for y in range(top, bottom)
+            for x in range(image.width // 2, image.width)
+            if is_badge_red(rgb(image, x, y))
+        ]
+        if len(reds) < 6:
+            return None
+        xs, ys = [p[0] for p in reds], [p[1] for p in reds]
+        return (min(xs) + max(xs)) // 2, (min(ys) + max(ys)) // 2
+
+    def menu_box(self, image: Image.Image) -> tuple[int, int, int, int] | None:
+        """Where a menu is open: the box of the light colour that fills long runs of
+        rows and columns (menus are drawn on one flat colour; wallpapers are not). The
+        colour is picked outside the bar; the menu may overlap the bar."""
+        top, bottom = self.bar
+        outside = [y for y in range(0, image.height, 4) if not top <= y < bottom]
+        counts: dict[tuple[int, int, int], int] = {}
+        for y in outside:
+            for x in range(0, image.width, 4):
+                pixel = rgb(image, x, y)
+                if min(pixel) >= 225:
+                    counts[pixel] = counts.get(pixel, 0) + 1
+        if not counts:
+            return None
+        bg = max(counts, key=lambda c: counts[c])
+        rows = [
+            y
+            for y in range(image.height)
+            if sum(rgb(image, x, y) == bg for x in range(0, image.width, 2)) > 50
+        ]
+        cols = [
+            x
+            for x in range(image.width)
+            if sum(rgb(image, x, y) == bg for y in range(0, image.height, 2)) > 50
+        ]
+        if len(rows) < 100 or len(cols) < 100:
+            return None
+        return min(cols), min(rows), max(cols) + 1, max(rows) + 1
+
+    def menu(self) -> list[Line] | None:
+        """The rows of the menu open now (None if none is), read at three times the size."""
+        image = self.shot()
+        box = self.menu_box(image)
+        if box is None:
+            return None
+        self.last_box = box
+        left, top, right, bottom = box
+        big = image.crop(box).resize(((right - left) * SCALE, (bottom - top) * SCALE))
+        big.save(self.desk.out / "ocr.png")
+        done = self.desk.run(
+            "sh", "-c", f"tesseract {OUT}/ocr.png - --psm 4 tsv 2>/dev/null", timeout=120
+        )
+        words: dict[tuple[str, str, str], list[tuple[str, int, int, int, int]]] = {}
+        for row in done.stdout.splitlines()[1:]:
+            cells = row.split("\t")
+            if len(cells) < 12 or not cells[11].strip() or float(cells[10]) < 0:
+                continue  # (a greyed-out row reads with low confidence, but right)
+            x, y, width, height = (int(c) // SCALE for c in cells[6:10])
+            words.setdefault((cells[2], cells[3], cells[4]), []).append(
+                (cells[11], left + x, top + y, left + x + width, top + y + height)
+            )
+        return [
+            Line(
+                " ".join(w[0] for w in ws),
+                min(w[1] for w in ws),
+                min(w[2] for w in ws),
+                max(w[3] for w in ws),
+                max(w[4] for w in ws),
+            )
+            for ws in words.values()
+        ]
+
+    def tick_area(self, lines: list[Line], label_start: str) -> Image.Image:
+        """A row from the menu's left edge to its label's end: where menus draw a check
+        box or mark (the label itself stays the same)."""
+        row = find(lines, label_start)
+        assert row is not None, [line.text for line in lines]
+        assert self.last_image is not None
+        assert self.last_box is not None
+        left = self.last_box[0] + 2
+        return self.last_image.crop((left, row.top - 4, row.right, row.bottom + 4))
+
+    def save_menu(self, to: Path, below: int = 0) -> None:
+        """The open menu (and ``below`` rows under it), small enough for the README."""
+        assert self.last_image is not None
+        assert self.last_box is not None
+        left, top, _right, bottom = self.last_box
+        image = self.last_image
+        box = (max(0, left - 4), max(0, top - 30), image.width, min(image.height, bottom + below))
+        to.parent.mkdir(parents=True, exist_ok=True)
+        image.crop(box).convert("P", palette=Image.Palette.ADAPTIVE, colors=128).save(
+            to, optimize=True
+        )
+
+
+class Menu:
+    """A tray menu as the desktop draws it, opened with a click on the icon."""
+
+    def __init__(self, screen: Screen, icon: tuple[int, int], button: str = "3") -> None:
+        self.screen = screen
+        self.icon = icon
+        self.button = button
+
+    def point(self, x: int, y: int, click: str | None = None) -> None:
+        self.screen.desk.pointer(x, y, click)
+
+    def open(self) -> list[Line]:
+        def shown() -> list[Line] | None:
+            lines = self.screen.menu()
+            return lines if lines and find(lines, "Quit") and find(lines, "Refresh now") else None
+
+        for _attempt in range(3):
+            self.point(600, 300)
+            self.point(*self.icon, click=self.button)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                lines = shown()
+                if lines:
+                    return lines
+                time.sleep(1)
+        pytest.fail("three clicks on the icon did not show its menu")
+
+    def close(self) -> None:
+        self.screen.desk.close_menu()
+        wait_for("the menu to close", lambda: self.screen.menu() is None, timeout=30, every=1)
+
+    def header(self, lines: list[Line]) -> str:
+        """The first row: the topmost line in the column of "Refresh now"."""
+        refresh = find(lines, "Refresh now")
+        assert refresh is not None
+        column = [
+            line for line in lines if abs(line.left - refresh.left) < 12 and line.top < refresh.top
+        ]
+        return min(column, key=lambda line: line.top).text
+
+    def header_now(self) -> str:
+        header = self.header(self.open())
+        self.close()
+        return header
+
+    def click(self, label_start: str) -> None:
+        lines = self.open()
+        row = find(lines, label_start)
+        assert row is not None, [line.text for line in lines]
+        self.point(*row.centre, click="1")
+        time.sleep(1)

@@ -216,9 +216,16 @@ def test_the_icon_shows_when_the_app_starts_right_after_the_shell(
             every=0.5,
             seen=lambda app=app: app.stderr()[-1500:],  # type: ignore[misc]
         )
-        # the icon stays: the extension has not dropped it a moment later
-        time.sleep(3)
-        assert gnome.has_icon(app), app.stderr()[-1500:]
+        # a moment later the extension may have dropped it (often right after a shell
+        # start, and more than once): it must be back, registered again
+        time.sleep(4)
+        wait_for(
+            f"the icon to be there still, or again (start {round_ + 1})",
+            lambda app=app: gnome.has_icon(app),  # type: ignore[misc]
+            timeout=60,
+            every=0.5,
+            seen=lambda app=app: app.stderr()[-1500:],  # type: ignore[misc]
+        )
         app.stop()
 
 
@@ -266,7 +273,7 @@ def test_the_menu_gnome_shows_follows_the_app(
     assert (gnome.row(app, "Mark all as read") or {}).get("sensitive") is False
     gnome.close_menu(app)
     # a middle click opens the newest notification (nothing unread: it refreshes)
-    server.store.add("alice", "billing.payment.success", "Paid again", "b", "/billing")
+    server.store.add("alice", "system.payment.received", "Paid again", "b", "/billing")
     wait_for("the new one in the menu", lambda: gnome.header(app) == "1 unread notification")
     gnome.click_icon(app, button=2)
     wait_for("the newest to open", lambda: app.opened() == ["https://console.bytespike.ai/billing"])
@@ -285,3 +292,40 @@ def crop(shot: Path, to: Path, icon: tuple[int, int]) -> None:
         image.crop(box).convert("P", palette=Image.Palette.ADAPTIVE, colors=128).save(
             to, optimize=True
         )
+
+
+def test_a_click_on_a_pop_up_opens_it_and_marks_it_read(
+    gnome: Gnome, server: ContractServer, app_in: list[ChrootApp]
+) -> None:
+    app = launch(gnome, server, app_in)
+    wait_for("the icon", lambda: gnome.has_icon(app), timeout=60, every=0.5)
+    wait_for("the header", lambda: gnome.header(app) == "3 unread notifications", timeout=30)
+    shown = "Main.messageTray._notification ? Main.messageTray._notification.title : null"
+
+    def passed() -> bool:
+        # GNOME keeps a banner up while the user is idle: be a user who moves the mouse
+        gnome.desk.xdotool("mousemove", "500", "500", "sleep", "0.2", "mousemove", "520", "540")
+        return gnome.eval(shown) is None
+
+    wait_for("the start-up pop-up to pass", passed, timeout=90, every=1)
+    added = server.store.add("alice", "system.payment.received", "Paid once more", "b", "/billing")
+    wait_for(
+        "GNOME's banner for the new one",
+        lambda: gnome.eval(shown) == "Paid once more",
+        timeout=60,
+        every=0.3,
+        seen=lambda: str(gnome.eval(shown)),
+    )
+    time.sleep(1)  # the banner slides in
+
+    def clicked() -> bool:
+        if gnome.eval(shown) == "Paid once more":  # (still there: the click came too early)
+            x, y = gnome.centre("Main.messageTray._bannerBin")
+            gnome.desk.xdotool("mousemove", str(x), str(y), "sleep", "0.3", "click", "1")
+        return app.opened() == ["https://console.bytespike.ai/billing"]
+
+    wait_for("the link to open", clicked, timeout=30, every=3, seen=lambda: str(app.opened()))
+    wait_for("it to be marked read", lambda: server.store.unread_count("alice") == 3)
+    marked = server.store.get(added.id)
+    assert marked is not None
+    assert marked.read_at is not None

@@ -160,11 +160,8 @@ def test_read_all_and_open_from_the_bar_go_through_the_tray(
     wait_for("the count", lambda: app.title() == "traynotify: 3 unread")
     env = bar_env(app)
     done = traynotify("read", "--all", env=env)
-    assert (done.returncode, done.stdout) == (
-        0,
-        "The running tray app is marking 3 notifications read (it shows any new one first, "
-        "and says so if the server refuses).\n",
-    )
+    # the tray answers once the server has: what it did, not what it hoped for
+    assert (done.returncode, done.stdout) == (0, "Marked 3 notifications read.\n")
     wait_for("the tray's badge to drop", lambda: app.title() == "traynotify: 0 unread")
     assert server.store.unread_count("alice") == 0
     done = traynotify("open", env=env)  # BROWSER=false here: only the tray can open it

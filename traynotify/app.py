@@ -12,8 +12,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .api.client import Client
 from .api.models import Notification
@@ -25,7 +27,7 @@ from .core.menu import Action
 from .core.outcome import Done, MarkAllOutcome, before_sending
 from .core.poller import QUIT_FLUSH, Poller, PollerConfig
 from .core.snooze import Snooze, utc
-from .core.state import TrayState
+from .core.state import Status, TrayState
 from .core.text import one_line
 from .core.throttle import POLL_GAP, POPUP_GAP, may_go, refresh_now, wait_before
 from .core.toasts import Toast
@@ -33,7 +35,7 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import COMMANDS, Instance, request
+from .desktop.instance import COMMANDS, Instance, Later, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.pending_store import FILE_NAME as PENDING_FILE
@@ -217,12 +219,37 @@ class ChannelWords:
             if refresh:
                 self._last_poll = self._last_walk = now
         if refresh:
-            self._refresh()
+            self.retry()
         if popup:
             self._toast(
                 Toast(_("traynotify is already running"), _("Its icon is in the system tray."))
             )
         return refresh
+
+    def retry(self) -> None:
+        """Read the key again from its source and poll now: a key the server rejected is
+        tried once more (the poller allows that once per POLL_GAP)."""
+        self._forget_key()
+        self._refresh()
+
+    def sign_in(self, note: Callable[[str], None], keyring: Callable[[], bool]) -> None:
+        """ "How to sign in…": say how on this system (``keyring``: whether there is one to
+        keep a key in), then try the key again. On a thread of its own: the keyring may
+        take seconds to answer."""
+
+        def work() -> None:
+            from .desktop.credentials import sign_in_help
+
+            try:
+                has_keyring = keyring()
+            except Exception:  # the keyring failed in some other way: there is one
+                has_keyring = True
+            message = sign_in_help(has_keyring)
+            note(message)
+            self._toast(Toast(_("Sign in to traynotify"), message))
+            self.retry()
+
+        threading.Thread(target=work, name="traynotify-sign-in", daemon=True).start()
 
     def key_changed(self) -> None:
         """``login`` or ``logout``: read the key again, and poll if it is another."""
@@ -263,6 +290,25 @@ class ChannelWords:
         self._check.set()
 
 
+def mark_all_later(
+    state: TrayState, mark_all: Callable[[Callable[[MarkAllOutcome], None]], None]
+) -> dict[str, object] | Later:
+    """``read-all`` over the channel: what the published state already decides, or
+    ``mark_all`` (the poller's) with the answer to come when the poller tells its
+    outcome; if that takes too long, "handed over" (the tray says if it fails)."""
+    outcome = before_sending(state)
+    if outcome is not None:
+        return outcome.to_wire()
+    answer: Future[Mapping[str, Any] | None] = Future()
+
+    def reply(outcome: MarkAllOutcome) -> None:
+        if not answer.done():
+            answer.set_result(outcome.to_wire())
+
+    mark_all(reply)
+    return Later(answer, MarkAllOutcome(Done.SENT, state.count).to_wire())
+
+
 class App:
     """One running tray app."""
 
@@ -276,6 +322,7 @@ class App:
         autostart: Mechanism | None = None,
         key_changed: Callable[[], None] | None = None,
         snooze_path: Path | None = None,
+        has_keyring: Callable[[], bool] | None = None,
         pending_path: Path | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
@@ -284,6 +331,8 @@ class App:
         self.opener = opener
         self.autostart = autostart
         self._key_changed = key_changed or (lambda: None)
+        self._has_keyring = has_keyring or (lambda: True)
+        """Whether this system has a keyring to keep a key in (may take seconds)."""
         self._quitting = False
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
@@ -364,7 +413,10 @@ class App:
             if url:
                 self._in_background(lambda: self._open_page(url))
         elif kind == "refresh":
-            self.poller.refresh()
+            if self.published.status is Status.SIGNED_OUT:
+                self.words.retry()  # the key may be back: read it again, try it once more
+            else:
+                self.poller.refresh()
         elif kind == "toggle_popups":
             paused = not self.poller.state.popups_paused
             if not paused:
@@ -373,17 +425,11 @@ class App:
         elif kind == "toggle_autostart":
             self.toggle_autostart()
         elif kind == "sign_in":
-            message = _(
-                "Run '{command}' in a terminal and paste your API key; "
-                "this icon picks it up at once."
-            ).format(command=command("login"))
-            self.poller.note(message)
-            self.notifier.show(Toast(_("Sign in to traynotify"), message))
-            self.on_command("key-changed")
+            self.words.sign_in(self.poller.note, self._has_keyring)
         elif kind == "quit":
             self.quit()
 
-    def on_command(self, command: str) -> dict[str, object] | None:
+    def on_command(self, command: str) -> dict[str, object] | Later | None:
         """A word from another traynotify process (see :mod:`traynotify.desktop.instance`).
 
         Answered at once, from the published state: never from a request of its own."""
@@ -401,13 +447,9 @@ class App:
             self.snooze.reload()
             return None
         if command == "read-all":
-            # Through the poller, which marks only what the user has been shown.
-            state = self.published
-            outcome = before_sending(state)
-            if outcome is None:
-                self.on_action(Action("mark_all"))
-                outcome = MarkAllOutcome(Done.SENT, state.count)
-            return outcome.to_wire()
+            # Through the poller, which marks only what the user has been shown; the
+            # answer comes once the server has answered it (see mark_all_later).
+            return mark_all_later(self.published, self.poller.mark_all_read)
         if command == "activate":  # started again: refresh, and show we are here
             return {"refreshing": self.words.activate()}
         if command == "key-changed":
@@ -525,6 +567,7 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
             place.file("seen.json"),
             autostart=for_platform(),
             key_changed=source.changed,
+            has_keyring=source.has_keyring,
             snooze_path=place.file(SNOOZE_FILE),
             pending_path=place.file(PENDING_FILE),
         )

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..api.models import Notification
 
 DEFAULT_LIST_SIZE = 20
+READ_ALL_TIMEOUT = 25.0
+"""Seconds ``read --all`` waits for the tray's answer: it comes once the server has
+answered, or after the channel's LATER (20 s) as "handed over"."""
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -175,7 +178,8 @@ def tray_read_all(ctx: Context) -> int | None:
     from ..core.outcome import Done, MarkAllOutcome
     from ..errors import ApiError, NetworkError
 
-    answer = ctx.ask_running_app("read-all")
+    # The tray answers once the server has answered it (or after LATER s: "handed over").
+    answer = ctx.ask_running_app("read-all", timeout=READ_ALL_TIMEOUT)
     outcome = MarkAllOutcome.from_wire(answer) if answer is not None else None
     if outcome is None or outcome.done in (Done.SIGNED_OUT, Done.STARTING):
         return None

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..api.models import Notification
+from .outcome import MarkAllOutcome
+
+Reply = Callable[[MarkAllOutcome], None]
+"""Told what a mark-all came to (``read --all`` through the tray waits for it)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class MarkRead:
 @dataclass(frozen=True)
 class MarkAll:
     """Mark every unread notification read, once all of them were shown."""
+
+    reply: Reply | None = field(default=None, compare=False)
 
 
 Command = Refresh | PausePopups | ShowAutostart | ShowNotice | MarkRead | MarkAll
@@ -87,6 +93,7 @@ class ReadOne:
 class ReadAll:
     ids: frozenset[int]
     """The unread ids the user saw when they asked."""
+    reply: Reply | None = field(default=None, compare=False)
 
 
 Job = ReadOne | ReadAll
@@ -142,8 +149,8 @@ class Reads:
         self.pending.add(note.id)
         return True
 
-    def ask_all(self, ids: frozenset[int]) -> None:
-        self._jobs.append(ReadAll(ids))
+    def ask_all(self, ids: frozenset[int], reply: Reply | None = None) -> None:
+        self._jobs.append(ReadAll(ids, reply))
         self.keep.save(self._jobs)
         self.pending |= ids
 

@@ -52,10 +52,12 @@ from .commands import (
     ReadOne,
     Reads,
     Refresh,
+    Reply,
     ShowAutostart,
     ShowNotice,
 )
 from .markall import READ_PAGES, MarkAllQuestion, answer
+from .outcome import Done, MarkAllOutcome
 from .reconcile import (
     MAX_PAGES,
     PAGE_SIZE,
@@ -69,6 +71,7 @@ from .reconcile import (
 from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
+from .throttle import POLL_GAP, may_go
 from .toasts import Toast, also_marked_toast
 
 log = logging.getLogger(__name__)
@@ -168,6 +171,8 @@ class Poller:
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
+        self._retried_at: float | None = None
+        """When a rejected key was last tried again (see :meth:`_retry_rejected`)."""
         self._key_problem: str | None = None
         self._backoff = Backoff()
         """No request of any kind before it ends (see :mod:`.backoff`)."""
@@ -229,9 +234,11 @@ class Poller:
         """Drop the item from the badge and menu at once, then tell the server."""
         self._inbox.send(MarkRead(notification_id))
 
-    def mark_all_read(self) -> None:
-        """Empty the menu at once; show anything new, then mark all at the server."""
-        self._inbox.send(MarkAll())
+    def mark_all_read(self, reply: Reply | None = None) -> None:
+        """Empty the menu at once; show anything new, then mark all at the server.
+
+        ``reply`` (on the poller's thread) is told what came of it; on quit, nothing."""
+        self._inbox.send(MarkAll(reply))
 
     def note(self, message: str) -> None:
         """Show ``message`` in the menu (e.g. a link that was not opened)."""
@@ -377,6 +384,7 @@ class Poller:
 
     def _apply(self, command: Command) -> None:
         if isinstance(command, Refresh):
+            self._retry_rejected()
             self._need_full = True
             self._refresh = True
             self._refresh_now()
@@ -390,10 +398,37 @@ class Poller:
             note = self._find(command.notification_id)
             if note is not None and self._reads.ask_one(note):
                 self._show(notice=None)
-        elif isinstance(command, MarkAll) and self.state.count > 0:
+        elif isinstance(command, MarkAll):
+            if self.state.count == 0:
+                signed_out = self.state.status is Status.SIGNED_OUT  # since it was asked
+                self._reply(
+                    command.reply,
+                    MarkAllOutcome(Done.SIGNED_OUT, problem=self.state.problem or "")
+                    if signed_out
+                    else MarkAllOutcome(Done.NOTHING),
+                )
+                return
             ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
-            self._reads.ask_all(ids)
+            self._reads.ask_all(ids, command.reply)
             self._show(notice=None)
+
+    @staticmethod
+    def _reply(reply: Reply | None, outcome: MarkAllOutcome) -> None:
+        if reply is None:
+            return
+        try:
+            reply(outcome)
+        except Exception:  # whoever asked is gone, or broke: the poller goes on
+            log.exception("Could not pass on what mark all came to.")
+
+    def _retry_rejected(self) -> None:
+        """Try the key the server rejected once more (it may have been restored in the
+        console): at the next poll, and at most once per POLL_GAP, so quick clicks or
+        words from other processes cost one request."""
+        now = self._clock.monotonic()
+        if self._rejected_key is not None and may_go(now, self._retried_at, POLL_GAP):
+            self._retried_at = now
+            self._rejected_key = None
 
     def _find(self, notification_id: int) -> Notification | None:
         if self.state.status is Status.SIGNED_OUT or self._known is None:
@@ -477,15 +512,21 @@ class Poller:
         return True
 
     def _mark_all(self, job: ReadAll) -> bool:
-        """Mark all, having first shown everything it will mark; name what else it did.
+        """Mark all, having first shown everything it will mark; name what else it did;
+        tell ``job.reply`` what came of it.
 
-        Whether it is done (False: offline or signed out, it stays kept and pending)."""
+        Whether it is done (False: offline or signed out, it stays kept and pending).
+        One asked for from the command line (with a reply) is told and not kept: the
+        command says what happened, and nothing happens after it."""
+        reply = job.reply
         client = self._ensure_client()
-        if client is None:  # signed out: kept, and sent once there is a key again
+        if client is None and reply is None:  # signed out: kept, sent with the next key
             return False
         expected: set[int] = set(job.ids)
         known = Snapshot(0, ())
         try:
+            if client is None:
+                raise CredentialError(self._key_problem or _("not signed in"))
             self._settle(client)  # an earlier mark-all's question, while it can be told
             # Anything new since the last poll is shown before it can be marked read:
             # the whole list, as a probe cannot see a new one that sorts below the top.
@@ -496,6 +537,7 @@ class Poller:
                 # shown by the next poll, not marked unseen by a mark-all sent anyway.
                 self._reads.settled(expected)
                 self._show()
+                self._reply(reply, MarkAllOutcome(Done.NOTHING))
                 return True
             expected |= {n.id for n in known.items}
             self._reads.pending.update(expected)
@@ -503,13 +545,17 @@ class Poller:
             marked = self._call(lambda c: c.mark_all_read(), client)
         except Stopped:
             raise
-        except (NetworkError, AuthenticationError) as exc:  # offline or signed out: kept
+        except Exception as exc:
+            kept = reply is None and isinstance(exc, (NetworkError, AuthenticationError))
+            if not kept:
+                return self._mark_all_refused(exc, client, reply, expected, known)
+            # offline or signed out: kept, shown as done, sent when the server is back
             self._reads.pending = (self._reads.pending - expected) | self._reads.waiting()
             if isinstance(exc, AuthenticationError):
                 self._rejected_key = self._client_key
                 self._signed_out(one_line(str(exc)))
                 return False
-            self._failed(exc, exc.retry_after)
+            self._failed(exc, exc.retry_after if isinstance(exc, NetworkError) else None)
             self._show()
             if known.items:  # the answer may be what was lost: the stamps will tell
                 self._unsettled = MarkAllQuestion.about(known, None)
@@ -518,19 +564,9 @@ class Poller:
                 one_line(str(exc)),
             )
             return False
-        except Exception as exc:
-            self._reads.settled(expected)
-            if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
-                self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
-            message = _("Could not mark all as read: {reason}").format(reason=self._reason(exc))
-            self._refused(message, exc)
-            if client is not None and isinstance(exc, RetryableError) and known.items:
-                # The answer may be what was lost, not the mark-all: the stamps will tell.
-                self._unsettled = MarkAllQuestion.about(known, None)
-                self._settle(client)
-            return True
         self._succeeded()
         self._reads.settled(expected)
+        self._reply(reply, MarkAllOutcome(Done.MARKED, marked))
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
         self._show()
@@ -540,6 +576,35 @@ class Poller:
             self._unsettled = MarkAllQuestion.about(known, marked)
             self._settle(client)
         return True
+
+    def _mark_all_refused(
+        self,
+        exc: Exception,
+        client: Client | None,
+        reply: Reply | None,
+        expected: set[int],
+        known: Snapshot,
+    ) -> bool:
+        """A mark-all failed for good: it comes back, and the user is told."""
+        self._reads.settled(expected)
+        if isinstance(exc, RetryableError) or not isinstance(exc, TraynotifyError):
+            self._failed(exc, exc.retry_after if isinstance(exc, RetryableError) else None)
+        message = _("Could not mark all as read: {reason}").format(reason=self._reason(exc))
+        self._refused(message, exc)
+        self._reply(reply, self._mark_all_failed(exc, client is None))
+        if client is not None and isinstance(exc, RetryableError) and known.items:
+            # The answer may be what was lost, not the mark-all: the stamps will tell.
+            self._unsettled = MarkAllQuestion.about(known, None)
+            self._settle(client)
+        return True
+
+    def _mark_all_failed(self, exc: Exception, no_client: bool) -> MarkAllOutcome:
+        problem = one_line(self._reason(exc))
+        if no_client or isinstance(exc, AuthenticationError):
+            return MarkAllOutcome(Done.SIGNED_OUT, problem=problem)
+        if isinstance(exc, NetworkError):
+            return MarkAllOutcome(Done.OFFLINE, problem=problem)
+        return MarkAllOutcome(Done.FAILED, problem=problem)
 
     def _settle(self, client: Client) -> None:
         """Ask what the last mark-all flipped that was never shown, and name it.

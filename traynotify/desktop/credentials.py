@@ -30,7 +30,7 @@ def _way_out() -> str:
 def _no_keyring() -> KeyringUnavailable:
     return KeyringUnavailable(
         _(
-            "No keyring is available on this system to keep your key in. Set {env} to your key "
+            "No keyring is available on this system. Set {env} to your key "
             "instead (for example in ~/.profile), or run a Secret Service such as GNOME Keyring "
             "or KWallet and try again."
         ).format(env=ENV_KEY)
@@ -143,6 +143,17 @@ class KeySource:
         with self._lock:
             self._fresh = False
 
+    def has_keyring(self) -> bool:
+        """Whether this system has a keyring that could keep a key (a locked or failing
+        one counts: it is there). May take up to the keyring's timeout."""
+        try:
+            self._store.get(self._account)
+        except KeyringUnavailable:
+            return False
+        except CredentialError:
+            return True
+        return True
+
     def __call__(self) -> str | None:
         from_env = key_from_env(self._env)
         if from_env is not None:
@@ -154,6 +165,19 @@ class KeySource:
         with self._lock:
             self._cached, self._fresh = key, True
         return key
+
+
+def sign_in_help(has_keyring: bool) -> str:
+    """How to sign in on this system: ``login`` needs a keyring to keep the key in."""
+    if not has_keyring:
+        return _(
+            "No keyring is available on this system, so '{command}' cannot keep a key here: "
+            "set {env} to your API key (for example in ~/.profile) and start traynotify again."
+        ).format(command=command("login"), env=ENV_KEY)
+    return _(
+        "Run '{command}' in a terminal and paste your API key; this icon picks it up at once. "
+        "Or set {env} to your key and start traynotify again."
+    ).format(command=command("login"), env=ENV_KEY)
 
 
 def find_key(env: Mapping[str, str], store: KeyStore, account: str) -> str:

@@ -184,6 +184,8 @@ def chinese_fonts() -> list[str] | None:
     """The font families fontconfig has for Chinese; None without fc-list."""
     import subprocess
 
+    from .children import child_env
+
     try:
         done = subprocess.run(
             ["fc-list", ":lang=zh", "family"],
@@ -191,6 +193,7 @@ def chinese_fonts() -> list[str] | None:
             text=True,
             timeout=5,
             check=False,
+            env=child_env(),
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -22,8 +22,11 @@ The protocol is one JSON object per line each way. A request is
 One thread serves every connection through a selector: the first byte must come within
 FIRST_BYTE, the whole request (at most MAX_MESSAGE bytes) within TIMEOUT; one process
 may hold at most PER_PEER connections, and when MAX_CONNECTIONS are open the oldest
-unanswered one makes room. So no input, however malformed or slow, and no number of
-stalled callers, can end or block the listener. Nothing secret travels: never the API key.
+unanswered one makes room. A handler that must wait for another thread (``read-all``
+waits for the poller's request) returns a :class:`Later`: the connection waits, and
+the loop sends the answer when it comes, or LATER's "meanwhile" answer. So no input,
+however malformed or slow, and no number of stalled callers, can end or block the
+listener. Nothing secret travels: never the API key.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -60,6 +65,7 @@ __all__ = [
     "COMMANDS",
     "FIRST_BYTE",
     "INFO_NAME",
+    "LATER",
     "LOCK_NAME",
     "MAX_ANSWER",
     "MAX_CONNECTIONS",
@@ -69,6 +75,7 @@ __all__ = [
     "TIMEOUT",
     "BadRequest",
     "Instance",
+    "Later",
     "request",
     "send",
 ]
@@ -94,9 +101,25 @@ MAX_SOCKET_PATH = 100
 #: MAX_CONNECTIONS) newer ones could push it out.
 ACCEPTS_PER_TURN = 8
 
+LATER = 20.0
+"""Seconds an answer that comes later (:class:`Later`) is waited for."""
+
+
+@dataclass(frozen=True)
+class Later:
+    """An answer that another thread gives when it is known (the poller's, after a
+    request): ``answer`` resolves to what is added to it; if that takes longer than
+    ``wait`` seconds, ``meanwhile`` is sent instead. The channel's thread never waits."""
+
+    answer: Future[Mapping[str, Any] | None]
+    meanwhile: Mapping[str, Any]
+    wait: float = LATER
+
+
 Transport = Literal["unix", "tcp"]
-Handler = Callable[[str], "Mapping[str, Any] | None"]
-"""Runs one command; what it returns is added to the answer."""
+Handler = Callable[[str], "Mapping[str, Any] | Later | None"]
+"""Runs one command; what it returns is added to the answer (a :class:`Later`: when
+it is known)."""
 
 UNIX_SOCKETS = hasattr(socket, "AF_UNIX") and sys.platform != "win32"
 
@@ -127,6 +150,8 @@ class _Conn:
         self.data = b""
         self.out = b""
         self.answered = False
+        self.later: Later | None = None
+        """An answer still to come (its request was read; the caller waits)."""
 
 
 class Instance:
@@ -179,6 +204,7 @@ class Instance:
         write_atomic(self._file(INFO_NAME), json.dumps(info))
         self._server = server
         self._wake = socket.socketpair()
+        self._wake[1].setblocking(False)  # a poke from the poller's thread never waits
         self._thread = threading.Thread(
             target=self._loop, args=(server,), name="traynotify-ipc", daemon=True
         )
@@ -225,6 +251,7 @@ class Instance:
         wake = self._wake[0]
         try:
             server.setblocking(False)
+            wake.setblocking(False)
             sel.register(server, selectors.EVENT_READ)
             sel.register(wake, selectors.EVENT_READ)
             while not self._closed.is_set():
@@ -239,7 +266,11 @@ class Instance:
                     if key.fileobj is server:
                         accept = True  # after what the callers already sent
                     elif key.fileobj is wake:
-                        return
+                        with contextlib.suppress(OSError):
+                            wake.recv(4096)
+                        if self._closed.is_set():
+                            return
+                        # else: an answer that came later is ready (below)
                     else:
                         conn = conns.get(key.fileobj)  # type: ignore[call-overload]
                         if conn is not None:
@@ -247,9 +278,14 @@ class Instance:
                 if accept:
                     self._accept(server, sel, conns)
                 now = time.monotonic()
+                for conn in [c for c in conns.values() if c.later is not None]:
+                    if conn.later is not None and conn.later.answer.done():
+                        self._reply(conn, self._resolved(conn.later.answer), sel, conns)
                 for conn in [c for c in conns.values() if c.deadline <= now]:
                     if conn.answered:
                         self._drop(conn, sel, conns)
+                    elif conn.later is not None:
+                        self._reply(conn, {**conn.later.meanwhile, "ok": True}, sel, conns)
                     else:
                         self._reply(conn, {"ok": False, "error": "too slow"}, sel, conns)
         except Exception:  # a bug: the app goes on, later starts report "does not answer"
@@ -322,6 +358,10 @@ class Instance:
         except OSError:
             self._drop(conn, sel, conns)
             return
+        if conn.later is not None:  # waiting for its answer: more input is not read
+            if not chunk:
+                self._drop(conn, sel, conns)  # the caller went away: no one to tell
+            return
         if chunk and not conn.data:
             conn.deadline = conn.opened + TIMEOUT  # it spoke: it has the whole deadline
         conn.data += chunk
@@ -333,9 +373,28 @@ class Instance:
             line = conn.data  # too long already: parse() says so
         else:
             return
-        self._reply(conn, self._answer(line), sel, conns)
+        answer = self._answer(line)
+        if isinstance(answer, Later):
+            conn.later = answer
+            conn.data = b""
+            conn.deadline = time.monotonic() + answer.wait
+            answer.answer.add_done_callback(lambda _done: self._poke())
+            return
+        self._reply(conn, answer, sel, conns)
 
-    def _answer(self, line: bytes) -> dict[str, Any]:
+    def _poke(self) -> None:
+        """Wake the loop: an answer that comes later is ready (any thread)."""
+        if self._wake is not None and not self._closed.is_set():
+            with contextlib.suppress(OSError):
+                self._wake[1].send(b"r")
+
+    @staticmethod
+    def _resolved(answer: Future[Mapping[str, Any] | None]) -> dict[str, Any]:
+        if answer.cancelled() or answer.exception() is not None:
+            return {"ok": False, "error": "failed"}
+        return {**(answer.result() or {}), "ok": True}
+
+    def _answer(self, line: bytes) -> dict[str, Any] | Later:
         """The answer to one request line: never raises."""
         try:
             message = parse(line)
@@ -360,6 +419,8 @@ class Instance:
         except Exception:
             log.exception("Handling %r from another traynotify failed.", command)
             return {"ok": False, "error": "failed"}
+        if isinstance(extra, Later):
+            return extra
         return {**(extra or {}), "ok": True}
 
     def _reply(
@@ -370,6 +431,7 @@ class Instance:
         conns: dict[socket.socket, _Conn],
     ) -> None:
         conn.answered = True
+        conn.later = None
         conn.data = b""
         conn.out = json.dumps(answer).encode("ascii") + b"\n"
         conn.deadline = time.monotonic() + TIMEOUT  # to take its answer
