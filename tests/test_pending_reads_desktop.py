@@ -35,6 +35,8 @@ def test_a_mark_all_on_its_way_at_a_kill_9_is_sent_by_the_next_start(
         pending = Path(app.env["XDG_STATE_HOME"]) / "traynotify" / "pending.json"
         kept = json.loads(pending.read_text(encoding="utf-8"))["accounts"][server.url]
         assert kept == [{"all": [5001, 5003, 5004]}]
+        cli.kill()  # the command gives up first: only the tray's request is left
+        cli.wait(10)
         app.proc.kill()  # kill -9: no clean-up at all
         app.proc.wait(10)
         server.inject(Fault("drop"), times=1)  # the held request never takes effect
