@@ -165,9 +165,9 @@ class Poller:
         (kept on disk with ``keep``; those an earlier run left are taken up at once)."""
         self._reads.restore()
         self._flush_by: float | None = None
+        """On quit: the moment (time.monotonic) sending the reads not confirmed must end."""
         self._send_by: float | None = None
         """While a read is sent on quit: the moment its request must end by."""
-        """On quit: the moment (time.monotonic) sending the reads not confirmed must end."""
         self._client: Client | None = None
         self._client_key: str | None = None
         self._rejected_key: str | None = None
