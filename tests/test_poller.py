@@ -603,6 +603,45 @@ def test_case3_mark_all_first_shows_what_arrived_since_the_last_poll(h: Harness)
     assert h.state.notice is None
 
 
+def test_case3_with_pop_ups_paused_mark_all_names_what_arrived_since_the_last_poll(
+    h: Harness,
+) -> None:
+    """Paused, nothing pops up: the one found new just before the mark-all was never
+    in a menu the user saw, so it is named in the menu's notice, once, not popped up."""
+    h.turn()
+    h.poller.set_popups_paused(True)
+    h.turn()
+    h.toasts.clear()
+    add(h.server, "Arrived after the poll")
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.notice == "Also marked read: Arrived after the poll"
+    assert h.toasts == []  # paused: the notice alone
+    h.turn()
+    assert h.state.notice == "Also marked read: Arrived after the poll"
+    assert h.toasts == []
+
+
+def test_case3_mark_all_names_a_muted_one_that_arrived_since_the_last_poll(
+    make: Callable[..., Harness],
+) -> None:
+    """A muted type never pops up: one found new just before the mark-all is named in
+    the menu's notice, never in a pop-up; one of another type pops up as before."""
+    h = make(muted_types=("system.balance.notify.dispatched",))
+    h.turn()
+    h.toasts.clear()
+    h.server.store.add("alice", "system.balance.notify.dispatched", "Balance low again")
+    add(h.server, "Arrived after the poll")
+    h.poller.mark_all_read()
+    h.poller.step()
+    assert h.server.store.unread_count("alice") == 0
+    assert [t.title for t in h.toasts] == ["Arrived after the poll"]  # not the muted one
+    assert h.state.notice == "Also marked read: Balance low again"
+    h.turn()
+    assert len(h.toasts) == 1
+
+
 def test_case3_mark_all_first_shows_a_new_one_the_probe_could_not_see(h: Harness) -> None:
     """Between two polls one is read in the console and one arrives dated back, below
     the top: the probe sees nothing. Mark all still shows it before marking it."""

@@ -13,7 +13,7 @@ from collections.abc import Collection, Container, Sequence
 from datetime import datetime
 
 from ..api.models import Notification, newest_first
-from .reconcile import Snapshot, also_marked
+from .reconcile import Snapshot, also_marked, unique
 
 READ_PAGES = 5
 """Pages of read rows looked at after a mark-all at most (down to the oldest it expected)."""
@@ -29,13 +29,22 @@ class MarkAllQuestion:
     """How many more it marked than were counted unread then (0: not known)."""
     floor: tuple[datetime, int] | None
     """The oldest of them (:func:`newest_first`): read rows are looked at down to it."""
+    untold: tuple[Notification, ...] = ()
+    """Of them, the ones found new just before it went out that no pop-up told of
+    (pop-ups paused, or a muted type): listed only after it was asked, so named too."""
+    sure: bool = True
+    """Whether it is known to have been done (False: its answer was lost)."""
 
     @classmethod
-    def about(cls, unread: Snapshot, marked: int | None) -> MarkAllQuestion:
+    def about(
+        cls, unread: Snapshot, marked: int | None, untold: Sequence[Notification] = ()
+    ) -> MarkAllQuestion:
         return cls(
             frozenset(n.id for n in unread.items),
             0 if marked is None else marked - unread.total,
             newest_first(unread.items[-1]) if unread.items else None,
+            tuple(untold),
+            marked is not None,
         )
 
     def reached(self, page: Sequence[Notification]) -> bool:
@@ -58,9 +67,16 @@ class AlsoMarked:
 def answer(
     question: MarkAllQuestion, read: Sequence[Notification], seen: Container[int]
 ) -> AlsoMarked | None:
-    """What to tell the user, from the read rows listed newest first (None: nothing)."""
-    found = also_marked(read, question.unread_before, seen, question.extra)
-    more = question.extra - len(found)
+    """What to tell the user, from the read rows listed newest first (None: nothing).
+
+    The untold ones it was sent to mark are named when it was done (read by it, or
+    in the console meanwhile), or, when its answer was lost, if the rows show them read.
+    """
+    flipped = also_marked(read, question.unread_before, seen, question.extra)
+    more = question.extra - len(flipped)
+    read_ids = {n.id for n in read if n.read_at}
+    untold = [n for n in question.untold if question.sure or n.id in read_ids]
+    found = unique((*untold, *flipped))
     if not found and more <= 0:
         return None
     return AlsoMarked(found, more)

@@ -524,13 +524,14 @@ class Poller:
             return False
         expected: set[int] = set(job.ids)
         known = Snapshot(0, ())
+        untold: tuple[Notification, ...] = ()  # listed only now, no pop-up: named after
         try:
             if client is None:
                 raise CredentialError(self._key_problem or _("not signed in"))
             self._settle(client)  # an earlier mark-all's question, while it can be told
             # Anything new since the last poll is shown before it can be marked read:
             # the whole list, as a probe cannot see a new one that sorts below the top.
-            self._absorb(self._walk(client))
+            untold = self._absorb(self._walk(client))
             known = self._known or known
             if not known.items and known.total == 0:
                 # Read elsewhere meanwhile: nothing to mark. Whatever arrives now is
@@ -548,7 +549,7 @@ class Poller:
         except Exception as exc:
             kept = reply is None and isinstance(exc, (NetworkError, AuthenticationError))
             if not kept:
-                return self._mark_all_refused(exc, client, reply, expected, known)
+                return self._mark_all_refused(exc, client, reply, expected, known, untold)
             # offline or signed out: kept, shown as done, sent when the server is back
             self._reads.pending = (self._reads.pending - expected) | self._reads.waiting()
             if isinstance(exc, AuthenticationError):
@@ -558,7 +559,7 @@ class Poller:
             self._failed(exc, exc.retry_after if isinstance(exc, NetworkError) else None)
             self._show()
             if known.items:  # the answer may be what was lost: the stamps will tell
-                self._unsettled = MarkAllQuestion.about(known, None)
+                self._unsettled = MarkAllQuestion.about(known, None, untold)
             log.warning(
                 "Could not mark all as read yet (%s); sent again when the server is back.",
                 one_line(str(exc)),
@@ -573,7 +574,7 @@ class Poller:
         if marked > 0:
             # Counts can come out even while something unseen was marked (one read in
             # the console as a new one arrived): look at what was read, by its moment.
-            self._unsettled = MarkAllQuestion.about(known, marked)
+            self._unsettled = MarkAllQuestion.about(known, marked, untold)
             self._settle(client)
         return True
 
@@ -584,6 +585,7 @@ class Poller:
         reply: Reply | None,
         expected: set[int],
         known: Snapshot,
+        untold: tuple[Notification, ...],
     ) -> bool:
         """A mark-all failed for good: it comes back, and the user is told."""
         self._reads.settled(expected)
@@ -594,7 +596,7 @@ class Poller:
         self._reply(reply, self._mark_all_failed(exc, client is None))
         if client is not None and isinstance(exc, RetryableError) and known.items:
             # The answer may be what was lost, not the mark-all: the stamps will tell.
-            self._unsettled = MarkAllQuestion.about(known, None)
+            self._unsettled = MarkAllQuestion.about(known, None, untold)
             self._settle(client)
         return True
 
@@ -762,8 +764,10 @@ class Poller:
             if not page.rows or number * PAGE_SIZE >= page.total:
                 return
 
-    def _absorb(self, snapshot: Snapshot) -> None:
-        """Show a fresh snapshot: toast what is new, remember it, publish the state."""
+    def _absorb(self, snapshot: Snapshot) -> tuple[Notification, ...]:
+        """Show a fresh snapshot: toast what is new, remember it, publish the state.
+
+        What is new that no pop-up told of (paused, or muted) is returned."""
         self._drain()  # clicks made while the answer was on its way
         first_run = self._seen.first_run
         out = reconcile(
@@ -787,6 +791,7 @@ class Poller:
         )
         for toast in out.toasts:
             self._pop_up(toast)
+        return out.untold
 
     def _signed_out(self, problem: str) -> None:
         self._known = None

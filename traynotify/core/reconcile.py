@@ -91,6 +91,9 @@ class Outcome:
     """Ids to record as shown (every unread id in the snapshot)."""
     new: tuple[int, ...]
     """Ids that were not shown before (toasted, summarised, or silent when muted/paused)."""
+    untold: tuple[Notification, ...] = ()
+    """The new ones no pop-up tells of (pop-ups paused, or a muted type), newest first:
+    a mark-all sent right after must name them (see :class:`..markall.MarkAllQuestion`)."""
 
 
 def probe_changed(known: Snapshot | None, total: int, newest: Notification | None) -> bool:
@@ -188,12 +191,14 @@ def reconcile(
         muted=muted,
         enabled=popups,
     )
+    told = {i for toast in toasts for i in toast.covers}
     return Outcome(
         count=count,
         items=visible[:STATE_ITEMS],
         toasts=tuple(toasts),
         remember=tuple(n.id for n in snapshot.items),
         new=tuple(n.id for n in new),
+        untold=tuple(n for n in (visible if first_run else new) if n.id not in told),
     )
 
 
