@@ -5,6 +5,9 @@ has been toasted or summarised (muted types: listed, never popped up); no pop-up
 of one that an earlier pop-up told of; the menu is the server's newest unread (no reads
 are pending between turns); nothing was marked read that the user did not click, was
 not shown, or was not told about ("Also marked read", which names exactly those).
+With pop-ups paused or for a muted type, what arrives just before "Mark all as read"
+and is marked by it was in no menu listed before it was asked and in no pop-up: the
+menu's notice names it (and no pop-up does).
 
 A new notification dated back (sorting below the top) while others are read elsewhere
 can hide from the one-row probe: then the menu and the pop-ups are checked once the
@@ -435,6 +438,50 @@ class Account(RuleBasedStateMachine):
             self.turn()
             return
         self.check_state()
+
+    @rule(k=st.integers(1, 3), kind=st.sampled_from(["pop-ups paused", "muted"]))
+    def quiet_arrivals_then_mark_all(self, k: int, kind: str) -> None:
+        """``k`` arrive that nothing pops up for (pop-ups paused, or a muted type),
+        then "Mark all as read" before any poll listed them: whatever of them it
+        marked, no menu the user saw listed and no pop-up told of, so the menu's
+        notice names them (a muted one never in a pop-up; paused, none at all)."""
+        self.server.clear_faults()
+        self.turn()  # what arrived before is shown as usual
+        if (
+            self.h.state.status is not Status.OK
+            or self.h.state.stale
+            or self.h.poller._reads.queued
+        ):
+            return
+        paused = kind == "pop-ups paused"
+        if paused:
+            self.h.poller.set_popups_paused(True)
+            self.turn()
+        self.check_toasts()
+        self.listed_muted()  # what a menu listed before it was asked
+        before = self.read()
+        self.new(k, muted=not paused)
+        quiet = set(range(self.next_id - k + 1, self.next_id + 1))
+        told = len(self.h.toasts)
+        self.h.poller.mark_all_read()
+        self.h.poller.step()
+        marked = (self.read() - before) & quiet
+        fresh = self.h.toasts[told:]
+        assert not any(set(t.covers) & quiet for t in fresh), "a quiet one popped up"
+        if paused:
+            assert not fresh, "a pop-up while paused"
+        if marked:
+            notice = ALSO.match(self.h.state.notice or "")
+            assert notice, f"marked unseen and not named: {sorted(marked)}"
+            named = {int(i) for i in re.findall(r"#(\d+)", notice.group(1))}
+            more = re.search(r"(\d+) (?:more|notifications? you were not shown)", notice.group(1))
+            assert len(marked - named) <= (int(more.group(1)) if more else 0), notice.group(0)
+        self.check_toasts()
+        self.announced |= marked  # named
+        self.states_seen = len(self.h.states)  # listed only after it was asked: not shown
+        if paused:
+            self.h.poller.set_popups_paused(False)
+        self.turn()
 
     def arrive(self, k: int, kind: str) -> None:
         if kind == "below the top":
