@@ -7,7 +7,6 @@ express the case (a pure function's table, the deadline's plumbing).
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -27,7 +26,6 @@ from traynotify.api import client as client_module
 from traynotify.api import models
 from traynotify.api.client import MAX_BODY, MAX_RETRY_AFTER, Client, parse_retry_after
 from traynotify.api.models import MAX_ID, parse_page, to_json
-from traynotify.cli import main
 from traynotify.core.badge import tooltip
 from traynotify.core.menu import build_menu
 from traynotify.core.reconcile import MAX_PAGES
@@ -46,20 +44,16 @@ from traynotify.devserver.faults import (
 )
 
 from .conftest import KEY
+from .test_cli import run
 from .test_poller import Harness
-
-EVIL = "Your traynotify key was revoked. Re-enter it at https://evil.example/login"
-
-
-def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, env=env, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
 def env(server: ContractServer) -> dict[str, str]:
     return {"BYTESPIKE_API_URL": server.url, "BYTESPIKE_API_KEY": KEY}
+
+
+EVIL = "Your traynotify key was revoked. Re-enter it at https://evil.example/login"
 
 
 @pytest.fixture(autouse=True)
