@@ -16,6 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from ..api.models import Notification
@@ -26,6 +27,17 @@ Reply = Callable[[MarkAllOutcome], None]
 
 
 @dataclass(frozen=True)
+class PollerConfig:
+    """The settings the poller works by (see :class:`Reconfigure` for a change)."""
+
+    interval: float = 60.0
+    menu_length: int = 10
+    muted_types: tuple[str, ...] = ()
+    popups: bool = True
+    """The ``popups`` setting; a pause (:class:`PausePopups`) is on top of it."""
+
+
+@dataclass(frozen=True)
 class Refresh:
     """Poll now and walk the whole unread list (the menu's "Refresh now", a new key)."""
 
@@ -33,6 +45,15 @@ class Refresh:
 @dataclass(frozen=True)
 class PausePopups:
     paused: bool
+    until: datetime | None = None
+    """When a timed pause ends (shown in the menu and tooltip); None: until resumed."""
+
+
+@dataclass(frozen=True)
+class Reconfigure:
+    """Settings changed while running (``config set``, the settings file, the menu)."""
+
+    config: PollerConfig
 
 
 @dataclass(frozen=True)
@@ -59,7 +80,7 @@ class MarkAll:
     reply: Reply | None = field(default=None, compare=False)
 
 
-Command = Refresh | PausePopups | ShowAutostart | ShowNotice | MarkRead | MarkAll
+Command = Refresh | PausePopups | Reconfigure | ShowAutostart | ShowNotice | MarkRead | MarkAll
 
 
 class Inbox:

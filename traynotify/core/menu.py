@@ -19,11 +19,15 @@ class Action:
 
     kind: str
     """open, mark_read (a pop-up's button), mark_all, open_console, refresh, toggle_popups,
-    toggle_autostart, sign_in, quit."""
+    toggle_autostart, sign_in, quit; snooze (``value``: what ``traynotify snooze`` takes,
+    such as "1h" or "tomorrow", or "forever": until resumed), resume, mute_type
+    (``value``: the event type whose pop-ups to mute, or unmute when muted)."""
     notification_id: int | None = None
     subject: Notification | None = field(default=None, compare=False)
     """The notification the row or pop-up showed (for open): a click acts on it even
     when the list has moved on since."""
+    value: str | None = None
+    """What snooze and mute_type act on (see ``kind``)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Entry:
     separator: bool = False
     default: bool = False
     """The item a left click on the icon runs (where the desktop supports it)."""
+    children: tuple[Entry, ...] = ()
+    """The rows of its submenu (then ``action`` is None)."""
 
 
 SEPARATOR = Entry(separator=True)

@@ -51,11 +51,13 @@ from .commands import (
     ReadAll,
     ReadOne,
     Reads,
+    Reconfigure,
     Refresh,
     Reply,
     ShowAutostart,
     ShowNotice,
 )
+from .commands import PollerConfig as PollerConfig
 from .markall import READ_PAGES, MarkAllQuestion, answer
 from .outcome import Done, MarkAllOutcome
 from .reconcile import (
@@ -106,14 +108,6 @@ class SystemClock:
         return time.time()
 
 
-@dataclasses.dataclass(frozen=True)
-class PollerConfig:
-    interval: float = 60.0
-    menu_length: int = 10
-    muted_types: tuple[str, ...] = ()
-    popups: bool = True
-
-
 class _Everything:
     """A container that holds every id (re-showing a snapshot toasts nothing)."""
 
@@ -157,7 +151,7 @@ class Poller:
         self._requests = Requests(self._wake, self._stop)
 
         # Everything below belongs to the owner thread.
-        self.state = TrayState(popups_paused=not config.popups)
+        self.state = TrayState(popups_paused=not config.popups, muted_types=config.muted_types)
         self._known: Snapshot | None = None
         """The server's unread list as last fetched (None: unknown, fetch it all)."""
         self._reads = Reads(keep or Forget())
@@ -223,8 +217,14 @@ class Poller:
         """A new key may be available: try it now."""
         self.refresh()
 
-    def set_popups_paused(self, paused: bool) -> None:
-        self._inbox.send(PausePopups(paused))
+    def set_popups_paused(self, paused: bool, until: datetime | None = None) -> None:
+        """Pause pop-ups (until ``until``, for the menu and tooltip; None: until resumed),
+        or resume them."""
+        self._inbox.send(PausePopups(paused, until if paused else None))
+
+    def reconfigure(self, config: PollerConfig) -> None:
+        """Work by ``config`` from now on (settings changed while running)."""
+        self._inbox.send(Reconfigure(config))
 
     def set_autostart(self, enabled: bool | None) -> None:
         """Show whether the app starts at login (None: no such item)."""
@@ -389,7 +389,10 @@ class Poller:
             self._refresh = True
             self._refresh_now()
         elif isinstance(command, PausePopups):
-            self._set(popups_paused=command.paused)
+            self._set(popups_paused=command.paused, paused_until=command.until)
+        elif isinstance(command, Reconfigure):
+            self.config = command.config
+            self._set(muted_types=command.config.muted_types)
         elif isinstance(command, ShowAutostart):
             self._set(autostart=command.enabled)
         elif isinstance(command, ShowNotice):

@@ -38,5 +38,10 @@ class TrayState:
     notice: str | None = None
     """The last message for the user (a mark-read that failed, a link not opened)."""
     popups_paused: bool = False
+    """Pop-ups paused by the user (a snooze, the menu) or by the ``popups`` setting."""
+    paused_until: datetime | None = None
+    """When a timed pause ends (aware); None: not paused, or paused until resumed."""
+    muted_types: tuple[str, ...] = ()
+    """Event types whose pop-ups are muted (they still count and list)."""
     autostart: bool | None = None
     """Whether traynotify starts at login; None when this system offers no way."""
