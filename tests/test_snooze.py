@@ -260,8 +260,10 @@ class WallClock:
 
 
 def keeper(tmp_path: Path, clock: WallClock, popups: bool = True) -> tuple[SnoozeKeeper, list]:
+    """A keeper, and what it told the poller: whether paused."""
     told: list[bool] = []
-    return SnoozeKeeper(SnoozeStore(tmp_path / "snooze.json"), told.append, popups, clock), told
+    store = SnoozeStore(tmp_path / "snooze.json")
+    return SnoozeKeeper(store, lambda paused, _until: told.append(paused), popups, clock), told
 
 
 def test_a_restart_honours_the_snooze_on_file_and_forgets_an_ended_one(tmp_path: Path) -> None:
@@ -328,6 +330,24 @@ def test_a_later_snooze_written_at_the_end_is_kept(tmp_path: Path) -> None:
     assert kept.current == Snooze(NOW + timedelta(hours=1))
 
 
+def test_the_poller_is_told_the_end_so_the_menu_and_tooltip_name_it(tmp_path: Path) -> None:
+    clock = WallClock(NOW)
+    told: list[tuple[bool, datetime | None]] = []
+    store = SnoozeStore(tmp_path / "snooze.json")
+    store.write(Snooze(NOW + timedelta(minutes=30)))
+    kept = SnoozeKeeper(store, lambda paused, until: told.append((paused, until)), True, clock)
+    kept.reload()
+    kept.pause(Snooze(NOW + timedelta(hours=2)))  # the menu's "for 2 hours"
+    assert store.read() == Snooze(NOW + timedelta(hours=2))  # `traynotify snooze` sees it
+    kept.resume()
+    assert told == [
+        (True, NOW + timedelta(minutes=30)),
+        (True, NOW + timedelta(hours=2)),
+        (False, None),
+    ]
+    assert store.read() is None
+
+
 def test_the_keeper_thread_ends_a_snooze_when_the_wall_clock_passes_its_end(
     tmp_path: Path,
 ) -> None:
@@ -336,7 +356,7 @@ def test_the_keeper_thread_ends_a_snooze_when_the_wall_clock_passes_its_end(
     ended = threading.Event()
     kept = SnoozeKeeper(
         SnoozeStore(tmp_path / "snooze.json"),
-        lambda paused: ended.set(),
+        lambda paused, until: ended.set(),
         True,
         clock,
         check_every=0.05,

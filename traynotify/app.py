@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,13 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
-from .desktop.instance import COMMANDS, Instance, Later, request
+from .desktop.instance import COMMANDS, SETTINGS_CHANGED, Instance, Later, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
 from .desktop.pending_store import FILE_NAME as PENDING_FILE
 from .desktop.pending_store import PendingStore
 from .desktop.seen import SeenStore
+from .desktop.settings_watch import SettingsWatch
 from .desktop.snooze_store import FILE_NAME as SNOOZE_FILE
 from .desktop.snooze_store import SNOOZE_CHANGED, SnoozeStore
 from .desktop.snooze_store import snooze_path as snooze_file
@@ -66,13 +68,14 @@ def wall_clock() -> datetime:
 class SnoozeKeeper:
     """The snooze on file, kept in force in the running app, and ended on time.
 
-    ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
-    to. The end is watched by the wall clock (see SNOOZE_CHECK)."""
+    ``set_paused`` is the poller's command (paused, and until when: the menu and tooltip
+    name the end); ``popups``, the setting the pause returns to. The end is watched by the
+    wall clock (see SNOOZE_CHECK)."""
 
     def __init__(
         self,
         store: SnoozeStore,
-        set_paused: Callable[[bool], None],
+        set_paused: Callable[[bool, datetime | None], None],
         popups: bool,
         now: Callable[[], datetime] = wall_clock,
         check_every: float = SNOOZE_CHECK,
@@ -114,10 +117,26 @@ class SnoozeKeeper:
         with self._lock:
             before, self.current = self.current, self._on_file()
             if self.current is not None:
-                self._set_paused(True)
+                self._set_paused(True, self.current.until)
             elif before is not None:
-                self._set_paused(not self._popups)
+                self._set_paused(not self._popups, None)
         self._wake.set()
+
+    def pause(self, snooze: Snooze) -> str | None:
+        """The user paused pop-ups (the menu): kept on file as ``traynotify snooze`` keeps
+        it, so the command line sees it and a restart honours it. Returns why it could not
+        be kept on file (it holds for this run all the same), else None."""
+        problem = None
+        with self._lock:
+            try:
+                self.store.write(snooze)
+            except OSError as exc:
+                problem = exc.strerror or str(exc)
+                log.warning("Cannot write %s: %s", self.store.path, problem)
+            self.current = snooze
+            self._set_paused(True, snooze.until)
+        self._wake.set()
+        return problem
 
     def resume(self) -> None:
         """The user resumed pop-ups (the menu): the snooze on file ends too."""
@@ -125,7 +144,15 @@ class SnoozeKeeper:
             if self.current is not None or self.store.read() is not None:
                 self._forget()
             self.current = None
+            self._set_paused(False, None)
         self._wake.set()
+
+    def set_popups(self, popups: bool) -> bool:
+        """The popups setting changed; True when no snooze is in force (the setting
+        applies now, else when the snooze ends)."""
+        with self._lock:
+            self._popups = popups
+            return self.current is None
 
     def tick(self) -> float | None:
         """End the snooze if its time has come; seconds until the next look (None: none)."""
@@ -139,11 +166,11 @@ class SnoozeKeeper:
             again = self._on_file()  # a later snooze may have been written meanwhile
             if again is not None and again.until != snooze.until:
                 self.current = again
-                self._set_paused(True)
+                self._set_paused(True, again.until)
                 return 0.0
             self._forget()
             self.current = None
-            self._set_paused(not self._popups)
+            self._set_paused(not self._popups, None)
             # Here the poller's hook for "what arrived meanwhile" belongs (see README).
             return None
 
@@ -324,10 +351,24 @@ class App:
         snooze_path: Path | None = None,
         has_keyring: Callable[[], bool] | None = None,
         pending_path: Path | None = None,
+        settings_file: Path | None = None,
+        flags: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         from .desktop.choose import open_desktop  # loads a tray: only the tray commands get here
 
         self.settings = settings
+        """The settings in use (changed while running: see reload_settings)."""
+        self._settings_file = settings_file
+        """Read again when it changes, and where the menu's choices are saved; None: none
+        (the demo's settings are its own)."""
+        self._flags = dict(flags or {})
+        self._env = dict(env or {})
+        """This tray's command line and environment: they win over the file, as at start."""
+        self._settings_lock = threading.Lock()
+        self._publish_lock = threading.Lock()
+        self._noted: list[str] = []
+        self._restart_logged: dict[str, object] = {}
         self.opener = opener
         self.autostart = autostart
         self._key_changed = key_changed or (lambda: None)
@@ -343,7 +384,7 @@ class App:
         """The last state the poller published: what status bars are told."""
         self.snooze = SnoozeKeeper(
             SnoozeStore(snooze_path or snooze_file()),
-            lambda paused: self.poller.set_popups_paused(paused),
+            lambda paused, until: self.poller.set_popups_paused(paused, until),
             settings.popups,
         )
         self.words = ChannelWords(
@@ -355,12 +396,7 @@ class App:
             toast=lambda toast: self._in_background(lambda: self.notifier.show(toast)),
         )
         self.poller = Poller(
-            config=PollerConfig(
-                interval=settings.interval,
-                menu_length=settings.menu_length,
-                muted_types=settings.muted_types,
-                popups=settings.popups and self.snooze.current is None,
-            ),
+            config=self._poller_config(settings),
             key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
@@ -369,8 +405,17 @@ class App:
             publish=self._publish,
             toast=self.notifier.show,
         )
+        self.watch = SettingsWatch(settings_file, self.reload_settings) if settings_file else None
         if autostart is not None:
             self._show_autostart()
+
+    def _poller_config(self, settings: Settings) -> PollerConfig:
+        return PollerConfig(
+            interval=settings.interval,
+            menu_length=settings.menu_length,
+            muted_types=settings.muted_types,
+            popups=settings.popups and self.snooze.current is None,
+        )
 
     def run(self) -> int:
         """Run until Quit or a signal; either way the caller's clean-up runs after."""
@@ -378,13 +423,21 @@ class App:
         with _ending_on_signals(self.quit):
             self.tray.run(on_ready=self._started)
         self.snooze.stop()
+        if self.watch is not None:
+            self.watch.stop()
         self.words.stop()
         self.poller.stop(timeout=0.5, flush=QUIT_FLUSH)  # pending reads first, briefly
         return 0
 
     def _publish(self, state: TrayState) -> None:
-        self.published = state  # one reference, replaced whole: readers see one state
-        self.tray.update(state)
+        with self._publish_lock:
+            self.published = state  # one reference, replaced whole: readers see one state
+            self.tray.update(state)
+
+    def _redraw(self) -> None:
+        """Draw the published state again (the language or menu length changed)."""
+        with self._publish_lock:
+            self.tray.update(self.published)
 
     def _started(self) -> None:
         if self._quitting:  # a signal came while the tray was still starting
@@ -392,6 +445,8 @@ class App:
         else:
             self.poller.start()
             self.snooze.start()
+            if self.watch is not None:
+                self.watch.start()
 
     def quit(self) -> None:
         """End the app as the menu's Quit does: the tray loop returns, clean-up follows."""
@@ -418,10 +473,16 @@ class App:
             else:
                 self.poller.refresh()
         elif kind == "toggle_popups":
-            paused = not self.poller.state.popups_paused
-            if not paused:
+            if self.poller.state.popups_paused:
                 self.snooze.resume()  # unticked: a snooze on file ends as well
-            self.poller.set_popups_paused(paused)
+            else:
+                self.pause_popups("forever")
+        elif kind == "snooze":
+            self.pause_popups(action.value or "forever")
+        elif kind == "resume":
+            self.snooze.resume()
+        elif kind == "mute_type" and action.value:
+            self.toggle_muted(action.value)
         elif kind == "toggle_autostart":
             self.toggle_autostart()
         elif kind == "sign_in":
@@ -446,6 +507,8 @@ class App:
         if command == SNOOZE_CHANGED:
             self.snooze.reload()
             return None
+        if command == SETTINGS_CHANGED:
+            return self.reload_settings()
         if command == "read-all":
             # Through the poller, which marks only what the user has been shown; the
             # answer comes once the server has answered it (see mark_all_later).
@@ -455,6 +518,133 @@ class App:
         if command == "key-changed":
             self.words.key_changed()
         return None
+
+    # -- pauses, mutes and settings changed while running ---------------------------------
+    def pause_popups(self, words: str) -> None:
+        """Pause pop-ups as ``traynotify snooze WORDS`` does ("forever": until resumed)."""
+        from .core.snooze import SnoozeError, parse_clock, parse_snooze
+
+        if words == "forever":
+            snooze: Snooze | None = Snooze(None)
+        else:
+            morning = parse_clock(self.settings.snooze_morning) or (9, 0)
+            try:
+                snooze = parse_snooze(words.split(), wall_clock(), morning=morning)
+            except SnoozeError as exc:  # a menu row with a word the grammar refuses: a bug
+                log.warning("Not pausing pop-ups: %s", exc)
+                return
+        if snooze is None:  # "off"
+            self.snooze.resume()
+            return
+        problem = self.snooze.pause(snooze)
+        if problem is not None:
+            self.poller.note(not_saved(problem))
+
+    def toggle_muted(self, event_type: str) -> None:
+        """The menu's "Pop-ups for…": mute or unmute one type now, and save it in the
+        settings file (what ``config show`` reports and the next start uses)."""
+        with self._settings_lock:
+            muted = self.settings.muted_types
+            muted = (
+                tuple(t for t in muted if t != event_type)
+                if event_type in muted
+                else (*muted, event_type)
+            )
+            self.settings = replace(self.settings, muted_types=muted)
+            self.poller.reconfigure(self._poller_config(self.settings))
+            problem = self._save("muted_types", ",".join(muted) if muted else None)
+        if problem is not None:
+            self.poller.note(not_saved(problem))
+
+    def _save(self, name: str, value: str | None) -> str | None:
+        """Store one setting in the settings file; why it could not be, else None."""
+        from .desktop.settings_file import change_setting
+        from .errors import ConfigError
+
+        if self._settings_file is None:
+            return None  # the demo: its settings last as long as it does
+        try:
+            change_setting(self._settings_file, name, value)
+        except ConfigError as exc:
+            return str(exc)
+        except OSError as exc:
+            return _("cannot write {path}: {reason}").format(
+                path=self._settings_file, reason=exc.strerror or exc
+            )
+        return None
+
+    def reload_settings(self) -> dict[str, object]:
+        """Read the settings file again and apply what changed (``settings-changed``, or
+        the file changed by hand). This tray's command line and environment still win.
+
+        The answer, for ``config set``: ``applied`` (taken now), ``overridden`` (set in
+        the file, but a flag or variable of this tray wins; ``overridden_by`` names it)
+        and ``restart`` (kept until the next start)."""
+        from .core.config import explain, resolve
+        from .core.live import live_changes
+        from .desktop.settings_file import read_settings
+        from .errors import ConfigError
+
+        answer: dict[str, object] = {"applied": [], "overridden": [], "restart": []}
+        if self._settings_file is None:
+            return answer
+        file = read_settings(self._settings_file)
+        with self._settings_lock:
+            if file.problems != self._noted:
+                self._noted = file.problems
+                if file.problems:
+                    more = len(file.problems) - 1
+                    self.poller.note(
+                        file.problems[0]
+                        + (" " + _("(and {n} more)").format(n=more) if more else "")
+                    )
+            if not file.readable:
+                return answer  # a half-saved edit: keep what is in use until it is fixed
+            try:
+                wanted = resolve(self._flags, self._env, file.values)
+            except ConfigError as exc:  # checked at start already: not expected
+                log.warning("Not applying the settings file: %s", exc)
+                return answer
+            old = self.settings
+            applied, restart = live_changes(old, wanted)
+            self.settings = replace(wanted, api_url=old.api_url)
+            self._apply(old, self.settings)
+            for name in restart:
+                if self._restart_logged.get(name) != getattr(wanted, name):
+                    self._restart_logged[name] = getattr(wanted, name)
+                    log.info(
+                        "%s changed in the settings file; it applies from the next start.", name
+                    )
+            sources = explain(self._flags, self._env, file.values)
+            overridden = {
+                name: _flag_or_variable(name, sources[name])
+                for name in file.values
+                if sources.get(name) in ("command line", "environment")
+            }
+        answer["applied"] = list(applied)
+        answer["restart"] = list(restart)
+        answer["overridden"] = list(overridden)
+        answer["overridden_by"] = overridden
+        return answer
+
+    def _apply(self, old: Settings, new: Settings) -> None:
+        """Put changed settings to work (under the settings lock)."""
+        from .i18n import use_language
+
+        if new.language != old.language:
+            use_language(new.language)
+        popups_now = self.snooze.set_popups(new.popups)
+        if self._poller_config(new) != self._poller_config(old):
+            self.poller.reconfigure(self._poller_config(new))
+        if new.popups != old.popups and popups_now:
+            self.poller.set_popups_paused(not new.popups)
+        if new.menu_length != old.menu_length and hasattr(self.tray, "_menu_length"):
+            # Both trays cut the menu at this length; the poller fetches as many.
+            vars(self.tray)["_menu_length"] = new.menu_length
+        if new.interval != old.interval:
+            self.poller.refresh()  # poll now, then at the new interval
+        if new.language != old.language or new.menu_length != old.menu_length:
+            self._redraw()
 
     def _open_page(self, url: str) -> None:
         problem = self.opener(url)
@@ -534,10 +724,19 @@ class App:
         threading.Thread(target=job, name="traynotify-open", daemon=True).start()
 
 
-def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str] = ()) -> int:
-    """The tray app, once per user: a second start hands over to the first."""
+def run_tray(
+    settings: Settings,
+    env: Mapping[str, str],
+    problems: Sequence[str] = (),
+    flags: Mapping[str, Any] | None = None,
+) -> int:
+    """The tray app, once per user: a second start hands over to the first.
+
+    ``flags``: the settings its command line gave, which win over the settings file
+    when that changes while it runs (as ``env`` does)."""
     from .desktop.autostart import for_platform
     from .desktop.credentials import KeySource, KeyStore
+    from .desktop.settings_file import settings_path
 
     env = dict(env)  # the key source's own copy: children never see the key (below)
     scrub_environ()
@@ -570,6 +769,9 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
             has_keyring=source.has_keyring,
             snooze_path=place.file(SNOOZE_FILE),
             pending_path=place.file(PENDING_FILE),
+            settings_file=settings_path(),
+            flags=flags,
+            env=env,
         )
         if problems:
             more = len(problems) - 1
@@ -580,6 +782,22 @@ def run_tray(settings: Settings, env: Mapping[str, str], problems: Sequence[str]
         return app.run()
     finally:
         instance.close()
+
+
+def not_saved(reason: str) -> str:
+    """A menu notice: a choice made in the menu holds for this run only."""
+    return _("Not saved, so only until traynotify quits: {reason}").format(
+        reason=reason.rstrip(".")
+    )
+
+
+def _flag_or_variable(name: str, source: str) -> str:
+    """The command-line flag or environment variable that gives ``name``."""
+    from .core.config import ENV_API_URL, ENV_CONSOLE_URL
+
+    if source == "environment":
+        return {"api_url": ENV_API_URL, "console_url": ENV_CONSOLE_URL}.get(name, name)
+    return "--" + name.replace("_", "-")
 
 
 def hand_over(folder: Path, attempts: int = 20) -> int:
@@ -611,8 +829,6 @@ def _info_file(folder: Path) -> Path:
 
 
 def run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from dataclasses import replace
-
     from .devserver.demo import DemoServer
     from .devserver.samples import DEMO_KEY
 

@@ -70,17 +70,29 @@ def cmd_set(ctx: Context) -> int:
             _("{name} is back to its default ({value}).").format(name=args.name, value=shown),
             file=ctx.out,
         )
-    if args.name in LIVE:
-        print(LIVE[args.name](), file=ctx.out)
-    else:
-        print(_("The tray app uses it from its next start."), file=ctx.out)
+    from ..desktop.instance import SETTINGS_CHANGED
+
+    print(taken(args.name, ctx.ask_running_app(SETTINGS_CHANGED)), file=ctx.out)
     return EXIT_OK
 
 
-LIVE = {
-    "snooze_morning": lambda: _("'traynotify snooze tomorrow' uses it from now on."),
-}
-"""Settings that apply at once, and what ``config set`` says of them (else: next start)."""
+def taken(name: str, answer: dict[str, Any] | None) -> str:
+    """What ``config set`` says of the running tray, from its answer to settings-changed
+    (None: no tray runs, or one too old to take settings while running)."""
+    if answer is None:
+        if name == "snooze_morning":
+            return _("'traynotify snooze tomorrow' uses it from now on.")
+        return _("The tray app uses it from its next start.")
+    by = answer.get("overridden_by")
+    if isinstance(by, dict) and isinstance(by.get(name), str):
+        return _(
+            "The running tray was started with {flag}, which wins over the settings file "
+            "until it restarts."
+        ).format(flag=by[name])
+    restart = answer.get("restart")
+    if isinstance(restart, list) and name in restart:
+        return _("The running tray uses it from its next start.")
+    return _("The running tray uses it now.")
 
 
 def cmd_show(ctx: Context) -> int:

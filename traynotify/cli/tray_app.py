@@ -94,7 +94,7 @@ def cmd_run(ctx: Context) -> int:
     _check_state_folder(ctx)
     from ..app import run_tray  # the only paths that load the tray toolkit
 
-    return run_tray(settings, ctx.env, ctx.file.problems)
+    return run_tray(settings, ctx.env, ctx.file.problems, ctx.flags())
 
 
 def cmd_demo(ctx: Context) -> int:

@@ -71,6 +71,7 @@ __all__ = [
     "MAX_CONNECTIONS",
     "MAX_MESSAGE",
     "PER_PEER",
+    "SETTINGS_CHANGED",
     "SOCKET_NAME",
     "TIMEOUT",
     "BadRequest",
@@ -84,8 +85,11 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "instance.lock"
 SOCKET_NAME = "instance.sock"
-COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all"})
-"""activate (a second start), key-changed (login, logout); for status bars and scripts:
+SETTINGS_CHANGED = "settings-changed"
+COMMANDS = frozenset({"activate", "key-changed", "state", "open", "read-all", SETTINGS_CHANGED})
+"""activate (a second start), key-changed (login, logout), settings-changed (``config set``
+and ``config unset``: read the settings file again; the answer says what the tray took,
+see :meth:`traynotify.app.App.reload_settings`); for status bars and scripts:
 state (the last published state, see :mod:`traynotify.core.bar`), open (the console's
 notifications page) and read-all (mark all read through the poller)."""
 MAX_CONNECTIONS = 64
