@@ -536,6 +536,8 @@ class App:
         if snooze is None:  # "off"
             self.snooze.resume()
             return
+        if snooze.until is not None:  # to the second, as kept on file
+            snooze = Snooze(snooze.until.replace(microsecond=0))
         problem = self.snooze.pause(snooze)
         if problem is not None:
             self.poller.note(not_saved(problem))
