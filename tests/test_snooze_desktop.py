@@ -85,3 +85,28 @@ def test_a_restart_honours_the_snooze(
     assert isinstance(state["paused_until"], str)
     assert arrives(desktop, server, again, "While away", 4) == []
     assert [t[0] for t in desktop.toasts()[before:]] == []  # not even a first-start summary
+
+
+def test_snooze_off_brings_one_pop_up_naming_what_arrived_meanwhile(
+    launch: Launch, server: ContractServer, desktop: Desktop
+) -> None:
+    app = launch()
+    wait_for("the first-start summary", lambda: desktop.toasts())
+    wait_for("the count", lambda: app.title() == "traynotify: 3 unread")
+    assert traynotify("snooze", "1h", env=app.env).returncode == 0
+    wait_for("the tray to say it is paused", lambda: pause(app)["paused"] is True)
+
+    assert arrives(desktop, server, app, "First meanwhile", 4) == []
+    assert arrives(desktop, server, app, "Second meanwhile", 5) == []
+
+    before = len(desktop.toasts())
+    assert traynotify("snooze", "off", env=app.env).returncode == 0
+    wait_for("the tray to resume", lambda: pause(app)["paused"] is False)
+    summary = wait_for("the summary pop-up", lambda: desktop.toasts()[before:])
+    polls = len(server.requests())
+    wait_for("one more poll", lambda: len(server.requests()) > polls)
+    new = desktop.toasts()[before:]
+    assert len(new) == 1, new  # exactly one pop-up, however many arrived
+    title, body, _timeout = summary[0]
+    assert "First meanwhile" in title + body
+    assert "Second meanwhile" in title + body
