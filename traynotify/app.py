@@ -592,14 +592,7 @@ class App:
             return answer
         file = read_settings(self._settings_file)
         with self._settings_lock:
-            if file.problems != self._noted:
-                self._noted = file.problems
-                if file.problems:
-                    more = len(file.problems) - 1
-                    self.poller.note(
-                        file.problems[0]
-                        + (" " + _("(and {n} more)").format(n=more) if more else "")
-                    )
+            self.note_problems(file.problems)
             if not file.readable:
                 return answer  # a half-saved edit: keep what is in use until it is fixed
             try:
@@ -628,6 +621,17 @@ class App:
         answer["overridden"] = list(overridden)
         answer["overridden_by"] = overridden
         return answer
+
+    def note_problems(self, problems: list[str]) -> None:
+        """Name the settings file's problems in the menu (one line), unless named already."""
+        if problems == self._noted:
+            return
+        self._noted = problems
+        if problems:
+            more = len(problems) - 1
+            self.poller.note(
+                problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
+            )
 
     def _apply(self, old: Settings, new: Settings) -> None:
         """Put changed settings to work (under the settings lock)."""
@@ -775,11 +779,7 @@ def run_tray(
             flags=flags,
             env=env,
         )
-        if problems:
-            more = len(problems) - 1
-            app.poller.note(
-                problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
-            )
+        app.note_problems(list(problems))
         instance.serve(app.on_command, COMMANDS | {SNOOZE_CHANGED})
         return app.run()
     finally:
