@@ -129,6 +129,12 @@ class Tray:
         pystray = self._pystray
         if entry.separator:
             return pystray.Menu.SEPARATOR
+        if entry.children:  # a submenu
+            return pystray.MenuItem(
+                entry.label,
+                pystray.Menu(*(self._item(child) for child in entry.children)),
+                enabled=entry.enabled,
+            )
         action = _Click(self._on_action, entry.action) if entry.action else None
         checked = None
         if entry.checked is not None:
