@@ -245,3 +245,33 @@ def test_unknown_ids_stay_errors(menu: Menu) -> None:
     with pytest.raises(MethodError):
         menu.menu.get_layout(424242, -1, [])
     assert menu.menu.about_to_show_group([424242]) == ([], [424242])
+
+
+def test_pystray_draws_the_same_submenus() -> None:
+    """Where the tray is pystray's (XEmbed, macOS, Windows): a row with rows of its own
+    is a pystray submenu, its check items ticked as the state says, its clicks asked for."""
+    from traynotify.desktop.tray.pystray_tray import Tray
+
+    clicks: list[Action] = []
+    tray = Tray(clicks.append, backend="dummy")
+    tray.morning = "07:30"
+    tray._state = TrayState(Status.OK, muted_types=(MEMBERS,))  # its dummy icon cannot draw
+    items = {item.text: item for item in tray._items()}
+    pause, types = items["Pause pop-ups"], items["Pop-ups for…"]
+    assert pause.enabled
+    assert [(i.text, i.enabled) for i in pause.submenu.items if i.text != "- - - -"] == [
+        ("For 1 hour", True),
+        ("Until tomorrow 07:30", True),
+        ("Until I resume", True),
+        ("Resume now", False),
+    ]
+    assert [(i.text, i.checked) for i in types.submenu.items] == [
+        ("Payments received", True),
+        ("Low balance", True),
+        ("New org members", False),
+        ("Personal API keys revoked", True),
+        ("Org API keys revoked", True),
+    ]
+    pause.submenu.items[1](tray._icon)
+    types.submenu.items[2](tray._icon)
+    assert clicks == [Action("snooze", value="tomorrow"), Action("mute_type", value=MEMBERS)]

@@ -101,6 +101,8 @@ class Tray:
         self._pystray = load_pystray(backend)
         self._on_action = on_action
         self._menu_length = menu_length
+        self.morning = "09:00"
+        """The local time the menu's "Until tomorrow" pauses until (snooze_morning)."""
         self._state = TrayState()
         icon_class = self._pystray.Icon
         self.backend = icon_class.__module__.rsplit("._", 1)[-1]
@@ -122,7 +124,9 @@ class Tray:
         return text
 
     def _items(self) -> list[Any]:
-        entries = build_menu(self._state, datetime.now(timezone.utc), self._menu_length)
+        entries = build_menu(
+            self._state, datetime.now(timezone.utc), self._menu_length, self.morning
+        )
         return [self._item(e) for e in entries]
 
     def _item(self, entry: Entry) -> Any:
