@@ -292,11 +292,24 @@ class Chroot:
 class ChrootApp:
     """traynotify running in the chroot's session."""
 
-    def __init__(self, desk: Chroot, name: str, pid: int, browser_log: Path) -> None:
+    def __init__(
+        self,
+        desk: Chroot,
+        name: str,
+        pid: int,
+        browser_log: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.desk = desk
         self.name = name
         self.pid = pid
         self.browser_log = browser_log
+        self.env = env or {}
+        """What the app was started with besides the session's environment."""
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``traynotify ARGS`` in the app's session, as the user would type it."""
+        return self.desk.run(sys.executable, str(GUARD), *args, env=self.env)
 
     @property
     def service(self) -> str:
@@ -320,25 +333,17 @@ class ChrootApp:
 def start_app(desk: Chroot, name: str, api_url: str, key: str) -> ChrootApp:
     browser, log = desk.browser(name)
     state = f"{OUT}/{name}"
-    pid = desk.spawn(
-        name,
-        sys.executable,
-        str(GUARD),
-        "--debug",
-        "run",
-        "--interval",
-        "1",
-        env={
-            "BYTESPIKE_API_URL": api_url,
-            "BYTESPIKE_API_KEY": key,
-            "BROWSER": browser,
-            "XDG_STATE_HOME": f"{state}/state",
-            "XDG_CONFIG_HOME": f"{state}/config",
-            "XDG_CACHE_HOME": f"{state}/cache",
-            "TRAYNOTIFY_IMPORT_LOG": f"{state}/imports.log",
-        },
-    )
-    return ChrootApp(desk, name, pid, log)
+    env = {
+        "BYTESPIKE_API_URL": api_url,
+        "BYTESPIKE_API_KEY": key,
+        "BROWSER": browser,
+        "XDG_STATE_HOME": f"{state}/state",
+        "XDG_CONFIG_HOME": f"{state}/config",
+        "XDG_CACHE_HOME": f"{state}/cache",
+        "TRAYNOTIFY_IMPORT_LOG": f"{state}/imports.log",
+    }
+    pid = desk.spawn(name, sys.executable, str(GUARD), "--debug", "run", "--interval", "1", env=env)
+    return ChrootApp(desk, name, pid, log, env)
 
 
 def _read(path: Path) -> str | None:

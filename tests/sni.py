@@ -116,12 +116,44 @@ class Client:
     def labels(self) -> list[str]:
         return [p["label"] for _i, p in self.layout() if "label" in p]
 
+    def tree(self) -> list[tuple[int, dict[str, Any], list[Any]]]:
+        """The menu's rows with their submenus' rows: (id, properties, children)."""
+        _revision, (_root, _props, children) = self.menu("GetLayout", "iias", (0, -1, []))
+        return [unpack(c) for c in children]
+
+    def every_row(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each row, and after a submenu its rows, at every level."""
+        return flatten(self.tree())
+
+    def submenu(self, label: str) -> list[tuple[int, dict[str, Any]]]:
+        """The rows of the submenu ``label`` as (id, properties)."""
+        node = next(n for n in self.tree() if n[1].get("label") == label)
+        assert node[1].get("children-display") == "submenu"
+        return [(c[0], c[1]) for c in node[2]]
+
     def row_id(self, label_start: str) -> int:
-        return next(i for i, p in self.layout() if p.get("label", "").startswith(label_start))
+        """The id of the first row (submenus' rows too) whose label starts so."""
+        return next(i for i, p in self.every_row() if p.get("label", "").startswith(label_start))
 
     def signals_of(self, member: str) -> list[tuple[Any, ...]]:
         with self._lock:
             return [body for _s, m, body in self.signals if m == member]
+
+
+def unpack(child: Any) -> tuple[int, dict[str, Any], list[Any]]:
+    """A layout node (a "(ia{sv}av)" variant) as (id, plain properties, children)."""
+    id_, props, children = child[1]
+    return id_, {k: v[1] for k, v in props.items()}, [unpack(c) for c in children]
+
+
+def flatten(
+    nodes: list[tuple[int, dict[str, Any], list[Any]]],
+) -> list[tuple[int, dict[str, Any]]]:
+    out: list[tuple[int, dict[str, Any]]] = []
+    for id_, props, children in nodes:
+        out.append((id_, props))
+        out += flatten(children)
+    return out
 
 
 class Host(Client):
@@ -181,7 +213,8 @@ class Host(Client):
 
 
 class MenuMirror:
-    """The menu as a host keeps it, updated only the way that host updates it.
+    """The menu as a host keeps it, updated only the way that host updates it (the
+    rows of submenus after each, as if every submenu had been opened).
 
     ``gnome``: GNOME's AppIndicator extension (dbusMenu.js): on LayoutUpdated it
     reads the layout with only ``type`` and ``children-display``, fetches every
@@ -209,7 +242,7 @@ class MenuMirror:
     def _read_layout(self) -> None:
         names = ["type", "children-display"] if self.kind == "gnome" else []
         _rev, (_root, _props, children) = self.client.menu("GetLayout", "iias", (0, -1, names))
-        rows = [(c[1][0], {k: v[1] for k, v in c[1][1].items()}) for c in children]
+        rows = flatten([unpack(c) for c in children])  # submenus' rows after each
         new = [i for i, _p in rows if i not in self.props]
         for id_, props in rows:
             if id_ not in self.props:

@@ -114,6 +114,29 @@ class Gnome:
             " ticked: i._ornament === imports.ui.popupMenu.Ornament.CHECK})) : null"
         )
 
+    def submenu_rows(self, app: ChrootApp, label: str) -> list[dict[str, Any]] | None:
+        """The rows of the submenu ``label`` as the shell holds them (separators left out)."""
+        ind = self._indicator(app)
+        sub = (
+            f"{ind}.menu._getMenuItems().find(i => i.menu && i.label &&"
+            f" i.label.text === {json.dumps(label)})"
+        )
+        return self.eval(  # type: ignore[no-any-return]
+            f"{ind} && {sub} ? {sub}.menu._getMenuItems()"
+            ".filter(i => i.visible && i.label && i.label.text).map(i => ({"
+            "label: i.label.text, sensitive: i.sensitive,"
+            " ticked: i._ornament === imports.ui.popupMenu.Ornament.CHECK})) : null"
+        )
+
+    def submenu_open(self, app: ChrootApp, label: str) -> bool:
+        ind = self._indicator(app)
+        return bool(
+            self.eval(
+                f"{ind}.menu._getMenuItems().find(i => i.menu && i.label &&"
+                f" i.label.text === {json.dumps(label)}).menu.isOpen"
+            )
+        )
+
     def row(self, app: ChrootApp, label_start: str) -> dict[str, Any] | None:
         return next(
             (r for r in self.rows(app) or [] if str(r["label"]).startswith(label_start)), None
@@ -255,12 +278,37 @@ def test_the_menu_gnome_shows_follows_the_app(
     shot = gnome.desk.screenshot(tmp_path / "gnome-menu.png")
     if os.environ.get("TRAYNOTIFY_SHOTS"):
         crop(shot, SHOTS / "gnome-menu.png", gnome.centre(gnome._indicator(app)))
-    gnome.click_row(app, "Pause pop-ups")
+    # the two submenus, as the shell built them from the app's rows
+    assert gnome.submenu_rows(app, "Pause pop-ups") == [
+        {"label": "For 1 hour", "sensitive": True, "ticked": False},
+        {"label": "Until tomorrow 09:00", "sensitive": True, "ticked": False},
+        {"label": "Until I resume", "sensitive": True, "ticked": False},
+        {"label": "Resume now", "sensitive": False, "ticked": False},
+    ]
+    assert gnome.submenu_rows(app, "Pop-ups for…") == [
+        {"label": name, "sensitive": True, "ticked": True}
+        for name in (
+            "Payments received",
+            "Low balance",
+            "New org members",
+            "Personal API keys revoked",
+            "Org API keys revoked",
+        )
+    ]
+    gnome.click_row(app, "Pause pop-ups")  # opens the submenu in the menu
+    wait_for("the pause submenu to open", lambda: gnome.submenu_open(app, "Pause pop-ups"))
+    time.sleep(1)  # its opening animation
+    shot = gnome.desk.screenshot(tmp_path / "gnome-menu-pause.png")
+    if os.environ.get("TRAYNOTIFY_SHOTS"):
+        crop(shot, SHOTS / "menu-pause.png", gnome.centre(gnome._indicator(app)), height=640)
+    # a pause from the command line: "Resume now" in the open submenu becomes enabled
+    done = app.cli("snooze", "2h")
+    assert done.returncode == 0, done.stderr
     wait_for(
-        "the pause tick",
-        lambda: (gnome.row(app, "Pause pop-ups") or {}).get("ticked") is True,
+        "Resume now to be enabled",
+        lambda: (gnome.submenu_rows(app, "Pause pop-ups") or [{}])[-1].get("sensitive") is True,
         timeout=30,
-        seen=lambda: str(gnome.rows(app)),
+        seen=lambda: str(gnome.submenu_rows(app, "Pause pop-ups")),
     )
     gnome.click_row(app, "Mark all as read")
     wait_for("mark all at the server", lambda: server.store.unread_count("alice") == 0)
@@ -272,6 +320,9 @@ def test_the_menu_gnome_shows_follows_the_app(
     )
     assert (gnome.row(app, "Mark all as read") or {}).get("sensitive") is False
     gnome.close_menu(app)
+    # the pause's end, a row that waited while the menu was open (it would move the rows)
+    labels = [str(r["label"]) for r in gnome.rows(app) or []]
+    assert labels[labels.index("Pause pop-ups") - 1].startswith("Pop-ups paused until ")
     # a middle click opens the newest notification (nothing unread: it refreshes)
     server.store.add("alice", "system.payment.received", "Paid again", "b", "/billing")
     wait_for("the new one in the menu", lambda: gnome.header(app) == "1 unread notification")
@@ -281,13 +332,13 @@ def test_the_menu_gnome_shows_follows_the_app(
     assert "Traceback" not in app.stderr()
 
 
-def crop(shot: Path, to: Path, icon: tuple[int, int]) -> None:
+def crop(shot: Path, to: Path, icon: tuple[int, int], height: int = 470) -> None:
     """The corner of the screen with the icon and its menu, small enough for the README."""
     from PIL import Image
 
     with Image.open(shot) as image:
         x, _y = icon
-        box = (max(0, x - 420), 0, min(image.width, x + 160), 470)
+        box = (max(0, x - 420), 0, min(image.width, x + 160), height)
         to.parent.mkdir(parents=True, exist_ok=True)
         image.crop(box).convert("P", palette=Image.Palette.ADAPTIVE, colors=128).save(
             to, optimize=True

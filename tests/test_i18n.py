@@ -126,6 +126,7 @@ def test_menu_tooltip_and_relative_times_in_chinese() -> None:
         "在控制台中打开通知",
         "立即刷新",
         "暂停弹出通知",
+        "弹窗类型…",
         "登录时启动",
         "退出",
     ]

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from traynotify.api.models import Notification
+from traynotify.api.models import KNOWN_TYPES, Notification
 from traynotify.core.badge import Look, badge_text, look_for, tooltip
-from traynotify.core.menu import Action, build_menu
+from traynotify.core.menu import Action, Entry, build_menu
 from traynotify.core.state import Status, TrayState
 from traynotify.desktop.icons import render_icon
 
@@ -44,6 +44,7 @@ def test_menu_for_unread_items() -> None:
         "Open notifications in console",
         "Refresh now",
         "Pause pop-ups",
+        "Pop-ups for…",
         "---",
         "Quit",
     ]
@@ -52,7 +53,7 @@ def test_menu_for_unread_items() -> None:
     assert header.action is None
     assert entries[1].action == Action("open", 2)
     assert entries[4].enabled
-    assert entries[7].checked is False
+    assert entries[7].children  # a submenu
     assert [e.default for e in entries].count(True) == 1
 
 
@@ -96,12 +97,113 @@ def test_menu_when_signed_out_explains_how_to_sign_in() -> None:
     assert "Mark all as read" not in rows
 
 
-def test_menu_shows_the_notice_and_the_paused_check() -> None:
+def test_menu_shows_the_notice_and_the_pause() -> None:
     state = TrayState(Status.OK, notice="Could not mark “x” read: offline", popups_paused=True)
     entries = build_menu(state, NOW)
     assert entries[1].label == "⚠ Could not mark “x” read: offline"
     assert not entries[1].enabled
-    assert next(e for e in entries if e.label == "Pause pop-ups").checked is True
+    assert "Pop-ups paused until you resume them" in [e.label for e in entries]
+
+
+def rows_of(entry: Entry) -> list[tuple[str, Action | None, bool, bool | None]]:
+    return [
+        ("---", None, c.enabled, None) if c.separator else (c.label, c.action, c.enabled, c.checked)
+        for c in entry.children
+    ]
+
+
+def submenu(entries: list[Entry], label: str) -> Entry:
+    (found,) = [e for e in entries if e.label == label and e.children]
+    assert found.action is None
+    assert found.enabled
+    return found
+
+
+ZONE = timezone(timedelta(hours=2))
+"""A fixed zone: the labels read the same whatever TZ the tests run in."""
+
+
+@pytest.mark.parametrize(
+    ("state", "morning", "info", "resume"),
+    [
+        (TrayState(Status.OK), "09:00", None, False),
+        (
+            TrayState(Status.OK, popups_paused=True, paused_until=NOW + timedelta(minutes=58)),
+            "09:00",
+            "Pop-ups paused until 14:58 (58 min)",
+            True,
+        ),
+        (
+            TrayState(Status.OK, popups_paused=True, paused_until=NOW + timedelta(hours=20)),
+            "07:30",
+            "Pop-ups paused until tomorrow 10:00 (20 h)",
+            True,
+        ),
+        (
+            TrayState(Status.OK, popups_paused=True),
+            "09:00",
+            "Pop-ups paused until you resume them",
+            True,
+        ),
+        (
+            TrayState(Status.SIGNED_OUT, popups_paused=True),
+            "09:00",
+            "Pop-ups paused until you resume them",
+            True,
+        ),
+    ],
+)
+def test_the_pause_submenu(state: TrayState, morning: str, info: str | None, resume: bool) -> None:
+    entries = build_menu(state, NOW, morning=morning, zone=ZONE)
+    pause = submenu(entries, "Pause pop-ups")
+    assert rows_of(pause) == [
+        ("For 1 hour", Action("snooze", value="1h"), True, None),
+        (f"Until tomorrow {morning}", Action("snooze", value="tomorrow"), True, None),
+        ("Until I resume", Action("snooze", value="forever"), True, None),
+        ("---", None, True, None),
+        ("Resume now", Action("resume"), resume, None),
+    ]
+    # the pause's end, as a line of its own just above the submenu
+    above = entries[entries.index(pause) - 1]
+    if info is None:
+        assert not any(e.label.startswith("Pop-ups paused") for e in entries)
+    else:
+        assert (above.label, above.enabled, above.action) == (info, False, None)
+    assert "toggle_popups" not in [e.action.kind for e in entries if e.action]
+
+
+@pytest.mark.parametrize(
+    ("muted", "ticked"),
+    [
+        ((), [True, True, True, True, True]),
+        (("system.payment.received",), [False, True, True, True, True]),
+        (
+            ("admin.org.member.add", "org.api_key.revoke"),
+            [True, True, False, True, False],
+        ),
+        (KNOWN_TYPES, [False] * 5),
+    ],
+)
+def test_the_types_submenu_ticks_what_pops_up(muted: tuple[str, ...], ticked: list[bool]) -> None:
+    entries = build_menu(TrayState(Status.OK, muted_types=muted), NOW, zone=ZONE)
+    types = submenu(entries, "Pop-ups for…")
+    assert rows_of(types) == [
+        (label, Action("mute_type", value=t), True, tick)
+        for label, t, tick in zip(
+            [
+                "Payments received",
+                "Low balance",
+                "New org members",
+                "Personal API keys revoked",
+                "Org API keys revoked",
+            ],
+            KNOWN_TYPES,
+            ticked,
+            strict=True,
+        )
+    ]
+    # the pause submenu comes just before it, the other rows as before
+    assert entries[entries.index(types) - 1].label == "Pause pop-ups"
 
 
 def test_start_at_login_is_a_check_item_where_the_system_offers_it() -> None:
@@ -144,6 +246,46 @@ def test_looks_and_tooltips() -> None:
     )
     assert tooltip(TrayState(Status.OK, count=1), has_menu=False).endswith(
         "no menu on this desktop: install the 'linux' extra"
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        (TrayState(Status.OK, count=2), "traynotify: 2 unread"),
+        (
+            TrayState(
+                Status.OK, count=2, popups_paused=True, paused_until=NOW + timedelta(hours=1)
+            ),
+            "traynotify: 2 unread · pop-ups paused until 15:00",
+        ),
+        (
+            TrayState(
+                Status.OK, count=2, popups_paused=True, paused_until=NOW + timedelta(hours=19)
+            ),
+            "traynotify: 2 unread · pop-ups paused until tomorrow 09:00",
+        ),
+        (
+            TrayState(Status.OK, count=0, popups_paused=True),
+            "traynotify: 0 unread · pop-ups paused until you resume them",
+        ),
+        (
+            TrayState(Status.OFFLINE, count=1, problem="server down", popups_paused=True),
+            "traynotify: 1 unread · server down · pop-ups paused until you resume them",
+        ),
+    ],
+)
+def test_the_tooltip_says_when_a_pause_ends(state: TrayState, text: str) -> None:
+    assert tooltip(state, now=NOW, zone=ZONE) == text
+
+
+def test_the_tooltip_reads_a_pause_against_the_clock_by_default() -> None:
+    until = datetime.now(timezone.utc) + timedelta(minutes=5)
+    state = TrayState(Status.OK, count=1, popups_paused=True, paused_until=until)
+    assert tooltip(state) in (
+        f"traynotify: 1 unread · pop-ups paused until {until.astimezone().strftime('%H:%M')}",
+        f"traynotify: 1 unread · pop-ups paused until tomorrow "
+        f"{until.astimezone().strftime('%H:%M')}",
     )
 
 

@@ -37,10 +37,23 @@ def host(bus_address: str) -> Iterator[Host]:
 
 
 class App:
-    def __init__(self, proc: subprocess.Popen[str], tmp: Path, browser_log: Path) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[str], tmp: Path, browser_log: Path, env: dict[str, str]
+    ) -> None:
         self.proc = proc
         self.tmp = tmp
         self.browser_log = browser_log
+        self.env = env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``traynotify ARGS`` in the app's session, as the user would type it."""
+        return subprocess.run(
+            [sys.executable, "-m", "traynotify", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def opened(self) -> list[str]:
         return self.browser_log.read_text().split() if self.browser_log.exists() else []
@@ -90,7 +103,7 @@ def start_app(
                 stderr=err,
                 text=True,
             )
-        app = App(proc, tmp_path, browser_log)
+        app = App(proc, tmp_path, browser_log, env)
         apps.append(app)
         return app
 
@@ -286,27 +299,67 @@ def test_a_changed_row_is_shown_changed_by_each_host(
     kind: str, host: Host, start_app: Callable[..., App], server: ContractServer
 ) -> None:
     """The menu a host keeps follows the app: the header leaves "Connecting…", Mark all
-    becomes enabled and works, the pause tick shows, and the count follows Mark all,
-    each host updating its rows only the way its own code does (see MenuMirror)."""
+    becomes enabled and works, a pause shows (its end above the pause submenu, "Resume
+    now" enabled in it), and the count follows Mark all, each host updating its rows
+    only the way its own code does (see MenuMirror)."""
     first = server.hold("")  # the app's first request: the menu says "Connecting…"
-    start_app()
+    app = start_app()
     first.wait(20)
     shown = MenuMirror(host, kind)
     assert shown.header() == "Connecting…"
     assert shown.row("Mark all as read")["enabled"] is False
-    assert shown.row("Pause pop-ups")["toggle-state"] == 0
+    assert shown.row("Resume now")["enabled"] is False
     first.release()
     counted(host, 3)
     wait_for("the header to follow the state", lambda: shown.header() == "3 unread notifications")
     wait_for("Mark all to be enabled", lambda: shown.row("Mark all as read")["enabled"] is True)
-    pause = host.row_id("Pause pop-ups")
-    host.menu("Event", "isvu", (pause, "clicked", ("i", 0), 0))
-    wait_for("the pause tick", lambda: shown.row("Pause pop-ups")["toggle-state"] == 1)
+    done = app.cli("snooze", "2h")
+    assert done.returncode == 0, done.stderr
+    wait_for("Resume now to be enabled", lambda: shown.row("Resume now")["enabled"] is True)
+    labels = [r.get("label") for r in shown.rows()]
+    assert str(labels[labels.index("Pause pop-ups") - 1]).startswith("Pop-ups paused until ")
     host.menu("Event", "isvu", (host.row_id("Mark all as read"), "clicked", ("i", 0), 0))
     wait_for("mark all at the server", lambda: server.store.unread_count("alice") == 0)
     wait_for("the count to follow", lambda: shown.header() == "No unread notifications")
     assert shown.row("Mark all as read")["enabled"] is False
-    assert shown.rows() == [{**MenuMirror.DEFAULTS, **p} for _i, p in host.layout()]
+    assert shown.rows() == [{**MenuMirror.DEFAULTS, **p} for _i, p in host.every_row()]
+
+
+def test_the_real_menu_has_both_submenus(host: Host, start_app: Callable[..., App]) -> None:
+    """Read over D-Bus from the running app, as a panel reads it: the pause submenu
+    and the pop-ups-by-type submenu, with their rows."""
+    app = start_app()
+    counted(host, 3)
+    top = [p.get("label", "---") for _i, p, _c in host.tree()]
+    assert top[top.index("Pause pop-ups") + 1] == "Pop-ups for…"
+    assert top[-2:] == ["---", "Quit"]
+    pause = host.submenu("Pause pop-ups")
+    assert [p.get("label", "---") for _i, p in pause] == [
+        "For 1 hour",
+        "Until tomorrow 09:00",
+        "Until I resume",
+        "---",
+        "Resume now",
+    ]
+    assert [p["enabled"] for _i, p in pause if "label" in p] == [True, True, True, False]
+    types = host.submenu("Pop-ups for…")
+    assert [(p["label"], p["toggle-type"], p["toggle-state"]) for _i, p in types] == [
+        ("Payments received", "checkmark", 1),
+        ("Low balance", "checkmark", 1),
+        ("New org members", "checkmark", 1),
+        ("Personal API keys revoked", "checkmark", 1),
+        ("Org API keys revoked", "checkmark", 1),
+    ]
+    # a submenu's rows answer by their own ids, as a host asks when it opens one
+    (props,) = host.menu("GetGroupProperties", "aias", ([i for i, _p in types], ["label"]))
+    assert [p["label"][1] for _i, p in props] == [p["label"] for _i, p in types]
+    submenu_id = host.row_id("Pause pop-ups")
+    (need_update,) = host.menu("AboutToShow", "i", (submenu_id,))
+    assert need_update is False
+    _revision, (node_id, _props, children) = host.menu("GetLayout", "iias", (submenu_id, 1, []))
+    assert (node_id, len(children)) == (submenu_id, 5)
+    assert app.proc.poll() is None
+    assert "Traceback" not in app.stderr()
 
 
 def test_registers_again_when_the_tray_drops_the_item(

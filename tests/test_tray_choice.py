@@ -21,6 +21,7 @@ from traynotify.desktop.tray.dbusmenu import (
     Ids,
     changes,
     entry_props,
+    every_row,
     rows_for,
 )
 from traynotify.desktop.tray.sni import argb32, sni_status, tooltip_body, tooltip_of
@@ -96,25 +97,40 @@ def test_menu_item_properties() -> None:
     assert rows["Mark all as read"]["enabled"] == ("b", False)  # nothing to mark
     # defaults are sent too: libdbusmenu-qt keeps an old value a layout leaves out
     assert rows["Refresh now"]["enabled"] == ("b", True)
-    assert rows["Pause pop-ups"]["toggle-type"] == ("s", "checkmark")
-    assert rows["Pause pop-ups"]["toggle-state"] == ("i", 1)
+    assert rows["Pause pop-ups"] == {
+        "label": ("s", "Pause pop-ups"),
+        "enabled": ("b", True),
+        "visible": ("b", True),
+        "children-display": ("s", "submenu"),
+    }
+    types = next(e for e in build_menu(state, NOW) if e.label == "Pop-ups for…")
+    assert entry_props(types.children[0])["toggle-type"] == ("s", "checkmark")
+    assert entry_props(types.children[0])["toggle-state"] == ("i", 1)
     assert rows[""] == {"type": ("s", "separator"), "visible": ("b", True)}
 
 
 def test_menu_changes_as_the_signals_carry_them() -> None:
     ids = Ids()
     start = rows_for(build_menu(TrayState(), NOW), ids)
-    ok = TrayState(status=Status.OK, count=1, items=(note(7, "A"),), popups_paused=True)
+    ok = TrayState(
+        status=Status.OK,
+        count=1,
+        items=(note(7, "A"),),
+        popups_paused=True,
+        muted_types=("admin.org.member.add",),
+    )
     later = rows_for(build_menu(ok, NOW), ids)
     diff = changes(start, later)
     updated = dict(diff.updated)
-    header, mark_all, pause = (
-        next(r.id for r in later if dict(r.props).get("label", ("s", ""))[1] == label)
-        for label in ("1 unread notification", "Mark all as read", "Pause pop-ups")
+    flat = list(every_row(later))
+    header, mark_all, resume, members = (
+        next(r.id for r in flat if dict(r.props).get("label", ("s", ""))[1] == label)
+        for label in ("1 unread notification", "Mark all as read", "Resume now", "New org members")
     )
     assert updated[header] == {"label": ("s", "1 unread notification")}
     assert updated[mark_all] == {"enabled": ("b", True)}
-    assert updated[pause] == {"toggle-state": ("i", 1)}
+    assert updated[resume] == {"enabled": ("b", True)}  # in the pause submenu
+    assert updated[members] == {"toggle-state": ("i", 0)}  # in the types submenu
     assert diff.layout  # a notification row came
     assert diff.removed == []
     assert changes(later, rows_for(build_menu(ok, NOW), ids)) == Changes([], [], False)

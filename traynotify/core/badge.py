@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timezone, tzinfo
 
 from ..i18n import _
+from .snooze import clock_text
 from .state import Status, TrayState
 
 
@@ -36,8 +38,16 @@ def look_for(state: TrayState) -> Look:
     return Look.UNREAD if state.count > 0 else Look.NONE
 
 
-def tooltip(state: TrayState, has_menu: bool = True) -> str:
-    """The icon's title: "traynotify: 7 unread", plus the problem in words."""
+def tooltip(
+    state: TrayState,
+    has_menu: bool = True,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+) -> str:
+    """The icon's title: "traynotify: 7 unread", plus the problem and a pause in words.
+
+    ``now``: the time a pause's end is read against (None: now); ``zone``: the zone
+    its clock time is shown in (None: the system's)."""
     if state.status is Status.SIGNED_OUT:
         text = _("traynotify: signed out ({problem})").format(
             problem=state.problem or _("no API key")
@@ -48,6 +58,14 @@ def tooltip(state: TrayState, has_menu: bool = True) -> str:
         text = _("traynotify: {n} unread").format(n=state.count)
         if state.status in (Status.OFFLINE, Status.ERROR):
             text += " · " + (state.problem or _("offline"))
+    if state.popups_paused:
+        if state.paused_until is None:
+            text += " · " + _("pop-ups paused until you resume them")
+        else:
+            moment = now or datetime.now(timezone.utc)
+            text += " · " + _("pop-ups paused until {time}").format(
+                time=clock_text(state.paused_until, moment, zone)
+            )
     if not has_menu:
         text += " · " + _("no menu on this desktop: install the 'linux' extra")
     return text

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from ..api.models import Notification
+from ..api.models import KNOWN_TYPES, Notification
 from ..i18n import _, ngettext
+from .snooze import describe
 from .state import Status, TrayState
 from .text import ago, one_line
 
@@ -74,9 +75,61 @@ def item_label(title: str, created: datetime, now: datetime) -> str:
     return f"{one_line(title, ITEM_WIDTH - len(when) - 3) or _('(no title)')} · {when}"
 
 
-def build_menu(state: TrayState, now: datetime, menu_length: int = 10) -> list[Entry]:
+def type_name(event_type: str) -> str:
+    """An event type as the menu names it: "Payments received"; an unknown one as is."""
+    names = {
+        "system.payment.received": _("Payments received"),
+        "system.balance.notify.dispatched": _("Low balance"),
+        "admin.org.member.add": _("New org members"),
+        "admin.api_key.revoke": _("Personal API keys revoked"),
+        "org.api_key.revoke": _("Org API keys revoked"),
+    }
+    return names.get(event_type, event_type)
+
+
+def pause_menu(state: TrayState, morning: str = "09:00") -> Entry:
+    """The "Pause pop-ups" submenu: for a while, until resumed, or resume now."""
+    return Entry(
+        _("Pause pop-ups"),
+        children=(
+            Entry(_("For 1 hour"), Action("snooze", value="1h")),
+            Entry(
+                _("Until tomorrow {time}").format(time=morning),
+                Action("snooze", value="tomorrow"),
+            ),
+            Entry(_("Until I resume"), Action("snooze", value="forever")),
+            SEPARATOR,
+            Entry(_("Resume now"), Action("resume"), enabled=state.popups_paused),
+        ),
+    )
+
+
+def types_menu(state: TrayState) -> Entry:
+    """The "Pop-ups for…" submenu: one check item per event type, ticked when its
+    pop-ups show."""
+    return Entry(
+        _("Pop-ups for…"),
+        children=tuple(
+            Entry(
+                type_name(t),
+                Action("mute_type", value=t),
+                checked=t not in state.muted_types,
+            )
+            for t in KNOWN_TYPES
+        ),
+    )
+
+
+def build_menu(
+    state: TrayState,
+    now: datetime,
+    menu_length: int = 10,
+    morning: str = "09:00",
+    zone: tzinfo | None = None,
+) -> list[Entry]:
     """Rows of the menu for ``state``: header first, so the newest item is the first
-    entry a keyboard reaches."""
+    entry a keyboard reaches. ``morning``: the local time "tomorrow" pauses until;
+    ``zone``: the zone clock times are shown in (None: the system's)."""
     entries = [Entry(one_line(header(state), 90), enabled=False)]
     if state.notice:
         entries.append(Entry("⚠ " + one_line(state.notice, 90), enabled=False))
@@ -105,8 +158,10 @@ def build_menu(state: TrayState, now: datetime, menu_length: int = 10) -> list[E
     entries += [
         Entry(_("Open notifications in console"), Action("open_console"), default=True),
         Entry(_("Refresh now"), Action("refresh")),
-        Entry(_("Pause pop-ups"), Action("toggle_popups"), checked=state.popups_paused),
     ]
+    if state.popups_paused:
+        entries.append(Entry(describe(True, state.paused_until, now, zone), enabled=False))
+    entries += [pause_menu(state, morning), types_menu(state)]
     if state.autostart is not None:
         entries.append(
             Entry(_("Start at login"), Action("toggle_autostart"), checked=state.autostart)

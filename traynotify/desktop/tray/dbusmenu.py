@@ -19,9 +19,13 @@ What hosts read, and so what a change must say (from their sources):
 So a change to a row's properties is sent as ``ItemsPropertiesUpdated`` (changed and
 removed properties), a change to the rows themselves as ``LayoutUpdated`` with a new
 revision, and a row that would be drawn differently (a separator, a check item) gets
-a new id. Replies and these signals leave in the order the menu changed (see
-:meth:`traynotify.desktop.dbus.Bus.in_order`), so a host never reads an old row after
-the signal that replaced it.
+a new id. A submenu is a row with ``children-display`` "submenu" and its rows as
+children in the layout; its rows' ids are kept the same way, within it, their
+changes travel the same two signals (``LayoutUpdated`` always names the root, which
+every host reads in full), and a host about to show a submenu counts as showing the
+menu (it holds still, see :mod:`traynotify.core.menuhold`). Replies and these signals
+leave in the order the menu changed (see :meth:`traynotify.desktop.dbus.Bus.in_order`),
+so a host never reads an old row after the signal that replaced it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +61,8 @@ class Row:
     props: tuple[tuple[str, tuple[str, Any]], ...]
     action: Action | None
     enabled: bool
+    children: tuple[Row, ...] = ()
+    """The rows of its submenu (then it has ``children-display`` "submenu")."""
 
 
 def mnemonic_safe(label: str) -> str:
@@ -74,9 +80,11 @@ def entry_props(entry: Entry) -> Props:
         return {"type": ("s", "separator"), "visible": ("b", True)}
     props: Props = {
         "label": ("s", mnemonic_safe(entry.label)),
-        "enabled": ("b", entry.enabled and entry.action is not None),
+        "enabled": ("b", entry.enabled and (entry.action is not None or bool(entry.children))),
         "visible": ("b", True),
     }
+    if entry.children:
+        props["children-display"] = ("s", "submenu")
     if entry.checked is not None:
         props["toggle-type"] = ("s", "checkmark")
         props["toggle-state"] = ("i", 1 if entry.checked else 0)
@@ -87,51 +95,81 @@ def shape(entry: Entry) -> str:
     """How a host draws the row; hosts read it once per id, so it is part of the id."""
     if entry.separator:
         return "separator"
+    if entry.children:
+        return "submenu"
     return "check" if entry.checked is not None else "standard"
 
 
+def _meaning(entry: Entry, position: int) -> tuple[object, ...]:
+    """What a row is, whatever its label says now."""
+    if entry.action is not None:
+        # "default": "and 3 more…" and the console's own row do the same thing
+        return (
+            entry.action.kind,
+            entry.action.notification_id,
+            entry.action.value,
+            entry.default,
+        )
+    if entry.separator:
+        return ("separator",)
+    if entry.children:  # a submenu is what its rows do
+        return ("submenu", *(_meaning(c, 0) for c in entry.children if c.action is not None))
+    return ("info", position)  # an informational line: the header, a notice
+
+
 class Ids:
-    """Stable item ids: the same row (by what it does and how it is drawn) keeps its id
-    across rebuilds; a row whose meaning changed gets a new one."""
+    """Stable item ids: the same row (by what it does and how it is drawn, and the
+    submenu it is in) keeps its id across rebuilds; a row whose meaning changed gets a
+    new one."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[object, ...], int] = {}
 
-    def assign(self, entries: Sequence[Entry]) -> list[int]:
+    def assign(self, entries: Sequence[Entry], parent: tuple[object, ...] = ()) -> list[int]:
+        return [id_ for id_, _key in self._assign(entries, parent)]
+
+    def _assign(
+        self, entries: Sequence[Entry], parent: tuple[object, ...]
+    ) -> list[tuple[int, tuple[object, ...]]]:
         seen: dict[tuple[object, ...], int] = {}
         out = []
         for position, entry in enumerate(entries):
-            if entry.action is not None:
-                # "default": "and 3 more…" and the console's own row do the same thing
-                base: tuple[object, ...] = (
-                    entry.action.kind,
-                    entry.action.notification_id,
-                    entry.default,
-                )
-            elif entry.separator:
-                base = ("separator",)
-            else:  # an informational line: the header, a notice
-                base = ("info", position)
-            base = (*base, shape(entry))
+            base = (*_meaning(entry, position), shape(entry))
             occurrence = seen.get(base, 0)
             seen[base] = occurrence + 1
-            key = (*base, occurrence)
+            key = (*parent, base, occurrence)
             if key not in self._ids:
                 self._ids[key] = len(self._ids) + 1  # 0 is the root
-            out.append(self._ids[key])
+            out.append((self._ids[key], key))
         return out
+
+    def rows(self, entries: Sequence[Entry], parent: tuple[object, ...] = ()) -> tuple[Row, ...]:
+        return tuple(
+            Row(
+                id_,
+                tuple(sorted(entry_props(entry).items())),
+                entry.action,
+                entry.enabled and entry.action is not None,
+                self.rows(entry.children, key) if entry.children else (),
+            )
+            for (id_, key), entry in zip(self._assign(entries, parent), entries, strict=True)
+        )
 
 
 def rows_for(entries: Sequence[Entry], ids: Ids) -> tuple[Row, ...]:
-    return tuple(
-        Row(
-            id_,
-            tuple(sorted(entry_props(entry).items())),
-            entry.action,
-            entry.enabled and entry.action is not None,
-        )
-        for id_, entry in zip(ids.assign(entries), entries, strict=True)
-    )
+    return ids.rows(entries)
+
+
+def every_row(rows: Sequence[Row]) -> Iterator[Row]:
+    """The rows and, after each submenu, its rows, at every level."""
+    for row in rows:
+        yield row
+        yield from every_row(row.children)
+
+
+def tree(rows: Sequence[Row]) -> tuple[tuple[int, object], ...]:
+    """Which rows are where: what a layout says besides properties."""
+    return tuple((r.id, tree(r.children)) for r in rows)
 
 
 @dataclass(frozen=True)
@@ -143,15 +181,15 @@ class Changes:
     removed: list[tuple[int, list[str]]]
     """(id, names of properties that are gone) of rows the host already knows."""
     layout: bool
-    """Rows came, went or moved: the host must read the layout again."""
+    """Rows came, went or moved (in a submenu too): the host must read the layout again."""
 
 
 def changes(old: Sequence[Row], new: Sequence[Row]) -> Changes:
     """The difference between two menus, as dbusmenu's two signals carry it."""
-    before = {r.id: dict(r.props) for r in old}
+    before = {r.id: dict(r.props) for r in every_row(old)}
     updated: list[tuple[int, Props]] = []
     removed: list[tuple[int, list[str]]] = []
-    for row in new:
+    for row in every_row(new):
         was = before.get(row.id)
         if was is None:
             continue
@@ -162,7 +200,7 @@ def changes(old: Sequence[Row], new: Sequence[Row]) -> Changes:
             updated.append((row.id, changed))
         if gone:
             removed.append((row.id, gone))
-    layout = [r.id for r in old] != [r.id for r in new]
+    layout = tree(old) != tree(new)
     return Changes(updated, removed, layout)
 
 
@@ -246,7 +284,7 @@ class DBusMenu:
                 return False
             diff = changes(self._rows, rows)
             self._rows = rows
-            self._by_id = {r.id: r for r in rows}
+            self._by_id = {r.id: r for r in every_row(rows)}
             self.revision += 1
             if announce:
                 self._announce(diff, self.revision)
@@ -284,8 +322,14 @@ class DBusMenu:
         # always: a host that reads only layouts (or missed a signal) catches up here
         self._bus.emit(PATH, INTERFACE, "LayoutUpdated", "ui", (revision, ROOT))
 
-    def _node(self, row: Row, names: Sequence[str]) -> tuple[int, Props, list[Any]]:
-        return (row.id, _filter(dict(row.props), names), [])
+    def _node(self, row: Row, names: Sequence[str], depth: int) -> tuple[int, Props, list[Any]]:
+        """``row`` with its submenu ``depth`` levels down (-1: all of it)."""
+        return (row.id, _filter(dict(row.props), names), self._children(row.children, names, depth))
+
+    def _children(self, rows: Sequence[Row], names: Sequence[str], depth: int) -> list[Any]:
+        if depth == 0:
+            return []
+        return [("(ia{sv}av)", self._node(r, names, depth - 1 if depth > 0 else -1)) for r in rows]
 
     # -- methods ----------------------------------------------------------------------
     def get_layout(
@@ -295,11 +339,11 @@ class DBusMenu:
             rows, revision = self._rows, self.revision
             row = self._by_id.get(parent)
         if parent == ROOT:
-            children = [("(ia{sv}av)", self._node(r, names)) for r in rows] if depth != 0 else []
+            children = self._children(rows, names, depth)
             return revision, (ROOT, _filter(dict(ROOT_PROPS), names), children)
         if row is None:
             raise MethodError(UNKNOWN_ID, f"no menu item {parent}")
-        return revision, self._node(row, names)
+        return revision, self._node(row, names, depth)
 
     def get_group_properties(
         self, ids: list[int], names: list[str]
@@ -307,7 +351,7 @@ class DBusMenu:
         with self._lock:
             rows = self._rows
             by_id = self._by_id
-        wanted = ids or [ROOT, *(r.id for r in rows)]
+        wanted = ids or [ROOT, *(r.id for r in every_row(rows))]
         found = [(i, self._props(i, by_id)) for i in wanted]
         return ([(i, _filter(p, names)) for i, p in found if p is not None],)
 
@@ -344,7 +388,7 @@ class DBusMenu:
         the next LayoutUpdated, which would be the one after a later, real change."""
         if id_ != ROOT and id_ not in self._by_id:
             raise MethodError(UNKNOWN_ID, f"no menu item {id_}")
-        if id_ == ROOT:
+        if self._opens([id_]):
             self.refresh(call=menuhold.Call.SHOW)
         else:
             self._host_asked()
@@ -354,11 +398,18 @@ class DBusMenu:
         with self._lock:
             known = set(self._by_id) | {ROOT}
         errors = [i for i in ids if i not in known]
-        if ROOT in ids:
+        if self._opens(ids):
             self.refresh(call=menuhold.Call.SHOW)
         elif ids:
             self._host_asked()
         return [], errors
+
+    def _opens(self, ids: Sequence[int]) -> bool:
+        """Whether the host is about to show the menu or one of its submenus (which
+        is shown only while the menu is)."""
+        with self._lock:
+            by_id = self._by_id
+        return any(i == ROOT or (i in by_id and bool(by_id[i].children)) for i in ids)
 
     def _event(self, id_: int, event_id: str) -> bool:
         """Act on one event; False if the id is not in the menu."""
@@ -373,7 +424,9 @@ class DBusMenu:
             return True
         if row is None:
             return False
-        if event_id == "clicked" and row.enabled and row.action is not None:
+        if event_id == "opened" and row.children:  # a submenu: the menu is open
+            self.refresh(call=menuhold.Call.SHOW)
+        elif event_id == "clicked" and row.enabled and row.action is not None:
             log.debug("Menu click: %s", row.action)
             try:
                 self._on_click(row.action)  # the row as the host showed it

@@ -101,6 +101,8 @@ class Tray:
         self._pystray = load_pystray(backend)
         self._on_action = on_action
         self._menu_length = menu_length
+        self.morning = "09:00"
+        """The local time the menu's "Until tomorrow" pauses until (snooze_morning)."""
         self._state = TrayState()
         icon_class = self._pystray.Icon
         self.backend = icon_class.__module__.rsplit("._", 1)[-1]
@@ -122,13 +124,21 @@ class Tray:
         return text
 
     def _items(self) -> list[Any]:
-        entries = build_menu(self._state, datetime.now(timezone.utc), self._menu_length)
+        entries = build_menu(
+            self._state, datetime.now(timezone.utc), self._menu_length, self.morning
+        )
         return [self._item(e) for e in entries]
 
     def _item(self, entry: Entry) -> Any:
         pystray = self._pystray
         if entry.separator:
             return pystray.Menu.SEPARATOR
+        if entry.children:  # a submenu
+            return pystray.MenuItem(
+                entry.label,
+                pystray.Menu(*(self._item(child) for child in entry.children)),
+                enabled=entry.enabled,
+            )
         action = _Click(self._on_action, entry.action) if entry.action else None
         checked = None
         if entry.checked is not None:

@@ -96,14 +96,14 @@ def tooltip_body(state: TrayState, limit: int = TOOLTIP_ITEMS) -> str:
     return escape("\n".join(lines), quote=False)
 
 
-def tooltip_of(state: TrayState) -> tuple[str, list[Pixmap], str, str]:
+def tooltip_of(state: TrayState, now: datetime | None = None) -> tuple[str, list[Pixmap], str, str]:
     """The ToolTip property: (icon name, pixmaps, title, body).
 
     Only the body is markup (the SNI spec's "Markup" section). The title is plain
     text, and hosts show it so: xfce4-panel escapes it itself (or sets it as text),
     Plasma shows it as plain text. Escaping it here would show "&amp;" to the user.
     """
-    return ("", [], tooltip(state), tooltip_body(state))
+    return ("", [], tooltip(state, now=now), tooltip_body(state))
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,8 @@ class SniTray:
         self._on_action = on_action
         self._menu_length = menu_length
         self._now = now
+        self.morning = "09:00"
+        """The local time the menu's "Until tomorrow" pauses until (snooze_morning)."""
         self._state = TrayState()
         self._icons: dict[tuple[Look, int], Pixmap] = {}
         self._view = self._view_of(self._state)
@@ -213,14 +215,14 @@ class SniTray:
 
     def _view_of(self, state: TrayState) -> View:
         return View(
-            title=tooltip(state),
+            title=tooltip(state, now=self._now()),
             status=sni_status(state),
             icon=self._pixmap(look_for(state), state.count),
-            tooltip=tooltip_of(state),
+            tooltip=tooltip_of(state, self._now()),
         )
 
     def _entries(self) -> list[Entry]:
-        return build_menu(self._state, self._now(), self._menu_length)
+        return build_menu(self._state, self._now(), self._menu_length, self.morning)
 
     # -- clicks (on the bus thread) -------------------------------------------------------
     def _click(self, action: Action) -> None:
