@@ -35,6 +35,8 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
+from .desktop.held_store import FILE_NAME as HELD_FILE
+from .desktop.held_store import HeldStore
 from .desktop.instance import COMMANDS, Instance, Later, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
@@ -67,7 +69,8 @@ class SnoozeKeeper:
     """The snooze on file, kept in force in the running app, and ended on time.
 
     ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
-    to. The end is watched by the wall clock (see SNOOZE_CHECK)."""
+    to (the poller holds pop-ups back by it: an end is always a resume, and the poller
+    names what arrived meanwhile). The end is watched by the wall clock (see SNOOZE_CHECK)."""
 
     def __init__(
         self,
@@ -116,7 +119,7 @@ class SnoozeKeeper:
             if self.current is not None:
                 self._set_paused(True)
             elif before is not None:
-                self._set_paused(not self._popups)
+                self._set_paused(False)  # the poller holds them back by the setting itself
         self._wake.set()
 
     def resume(self) -> None:
@@ -143,8 +146,8 @@ class SnoozeKeeper:
                 return 0.0
             self._forget()
             self.current = None
-            self._set_paused(not self._popups)
-            # Here the poller's hook for "what arrived meanwhile" belongs (see README).
+            # The poller names what arrived meanwhile, in one pop-up, as it takes this.
+            self._set_paused(False)
             return None
 
     def start(self) -> None:
@@ -359,13 +362,17 @@ class App:
                 interval=settings.interval,
                 menu_length=settings.menu_length,
                 muted_types=settings.muted_types,
-                popups=settings.popups and self.snooze.current is None,
+                popups=settings.popups,
             ),
             key_source=self.words.key_source,
             client_factory=lambda key: Client(settings.api_url, key),
             seen=SeenStore(seen_path, settings.api_url),
             # clicks the server has not confirmed: kept beside seen.json, sent first
             keep=PendingStore(pending_path or seen_path.with_name(PENDING_FILE), settings.api_url),
+            # what a snooze held back, named when it ends (also after a restart)
+            held=HeldStore(seen_path.with_name(HELD_FILE), settings.api_url),
+            paused=self.snooze.current is not None,
+            paused_until=self.snooze.current.until if self.snooze.current else None,
             publish=self._publish,
             toast=self.notifier.show,
         )
