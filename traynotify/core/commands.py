@@ -127,8 +127,10 @@ class Keep(Protocol):
     def save(self, jobs: Sequence[Job]) -> None: ...
 
 
-HELD_MAX = 50
-"""Ids held back while pop-ups are paused, at most (the older ones are only counted)."""
+HELD_MAX = 10_000
+"""Ids held back while pop-ups are paused, at most (as many as a walk of the unread list
+covers; older ones are only counted). Each is kept, not just a count, so that the end
+of the pause leaves out what was read meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ class Arrived:
     def add(self, ids: Iterable[int]) -> Arrived:
         """With ``ids`` (newer ones, newest first) on top; the oldest beyond the bound
         are counted in ``more``."""
-        fresh = [i for i in dict.fromkeys(ids) if i not in self.ids]
+        held = set(self.ids)
+        fresh = [i for i in dict.fromkeys(ids) if i not in held]
         if not fresh:
             return self
         every = (*fresh, *self.ids)

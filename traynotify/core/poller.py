@@ -497,7 +497,9 @@ class Poller:
             key=newest_first,
             reverse=True,
         )
-        toast = while_paused_toast(still, held.more)
+        # Those only counted may have been read too: never more than are unread.
+        more = min(held.more, max(0, known.total - len(still)))
+        toast = while_paused_toast(still, more)
         if toast is not None:
             self._pop_up(toast)
 
