@@ -9,6 +9,11 @@ With pop-ups paused or for a muted type, what arrives just before "Mark all as r
 and is marked by it was in no menu listed before it was asked and in no pop-up: the
 menu's notice names it (and no pop-up does).
 
+Pop-ups are paused and resumed (across restarts too): while paused nothing pops up for
+an arrival; each resume brings at most one pop-up, naming exactly what arrived meanwhile
+and is still unread and not muted (the newest HELD_MAX by id, the rest counted), and
+no notification is ever told of twice (one popped up on its own is in no summary).
+
 A new notification dated back (sorting below the top) while others are read elsewhere
 can hide from the one-row probe: then the menu and the pop-ups are checked once the
 next full walk of the list has run, which a rule forces by letting the time pass.
@@ -43,8 +48,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from traynotify.api.client import Client
 from traynotify.api.models import MarkReadResult
 from traynotify.core.backoff import MAX_DELAY
+from traynotify.core.commands import HELD_MAX, Arrived
 from traynotify.core.reconcile import full_walk_every
 from traynotify.core.state import Status
+from traynotify.desktop.held_store import HeldStore
 from traynotify.devserver import ContractServer, Fault
 from traynotify.devserver.faults import (
     EXTREME_TIMES,
@@ -69,6 +76,10 @@ MUTED = "system.balance.notify.dispatched"
 """A type the user muted: listed in the menu, never popped up (one is in the seed)."""
 SUMMARY = re.compile(r"^(?:You have )?(\d+) (?:new|unread) notifications?$")
 ALSO = re.compile(r"^Also marked read: (.*)$")
+WHILE = re.compile(
+    r"^(?:(\d+) notifications? arrived while pop-ups were paused|While pop-ups were paused: .*)$"
+)
+"""The one pop-up at the end of a pause (a count, or one by its title)."""
 FAILED = {0, 429, 500, 502, 503, 504}
 """Statuses of a failed request in the server's log (0: the connection was dropped)."""
 LEAST_BACK_OFF = 1.5 * INTERVAL
@@ -109,6 +120,18 @@ class Watched(Client):
         result = super().mark_read(notification_id)
         self._confirmed(notification_id)
         return result
+
+
+class WatchedHeld(HeldStore):
+    """The app's store of what a pause held back, telling the test every id it held."""
+
+    def __init__(self, path: Path, api_url: str, ever: set[int]) -> None:
+        super().__init__(path, api_url)
+        self.ever = ever
+
+    def save(self, held: Arrived) -> None:
+        self.ever |= set(held.ids)
+        super().save(held)
 
 
 @dataclass
@@ -155,9 +178,25 @@ class Account(RuleBasedStateMachine):
         """Events are far enough apart that "Also marked read" can be exact."""
         self.blind_until_walk: int | None = None
         """Set when a dated-back one arrived: the poller's walk count by then."""
+        self.paused = False
+        """Pop-ups paused by the user (kept across restarts, as the snooze is)."""
 
     def start_app(self, clock: FakeClock | None = None) -> Harness:
-        h = Harness(self.server, Path(self.tmp.name), clock=clock, muted_types=(MUTED,))
+        tmp = Path(self.tmp.name)
+        if not hasattr(self, "held_ever"):
+            self.held_ever: set[int] = set()
+            """Ids the app ever held back while paused."""
+            self.counted: set[int] = set()
+            """Of them, those held when a mark-all was asked: paused, the badge and the
+            menu counted them, so marking them is what the user asked for."""
+        h = Harness(
+            self.server,
+            tmp,
+            clock=clock,
+            held=WatchedHeld(tmp / "held.json", self.server.url, self.held_ever),
+            paused=getattr(self, "paused", False),
+            muted_types=(MUTED,),
+        )
         h.poller._client_factory = lambda key: Watched(
             self.server.url,
             key,
@@ -166,6 +205,13 @@ class Account(RuleBasedStateMachine):
             on_request=self.sending,
             confirmed=self.was_confirmed,
         )
+        ask = h.poller.mark_all_read
+
+        def mark_all_read(reply: Any = None) -> None:
+            self.counted |= self.held_ever
+            ask(reply)
+
+        h.poller.mark_all_read = mark_all_read  # type: ignore[method-assign]
         return h
 
     def was_confirmed(self, note_id: int) -> None:
@@ -220,6 +266,9 @@ class Account(RuleBasedStateMachine):
             assert len(covers) == len(toast.covers), f"one told of twice: {toast}"
             again = covers & self.announced
             assert not again, f"told again: {sorted(again)} in {toast.title!r}"
+            assert not (covers and self.paused), f"a pop-up while paused: {toast.title!r}"
+            if WHILE.match(toast.title):
+                assert not covers & self.muted, "a muted type in the end-of-pause summary"
             if toast.notification_id is not None:
                 assert covers == {toast.notification_id}
                 assert toast.notification_id not in self.muted, "a muted type popped up"
@@ -251,7 +300,8 @@ class Account(RuleBasedStateMachine):
 
     def unexplained(self) -> set[int]:
         """Read on the server, yet not by the console, a click, or after being shown."""
-        return self.read() - self.read_elsewhere - self.clicked - self.announced - self.muted
+        told = self.read_elsewhere | self.clicked | self.announced | self.muted | self.counted
+        return self.read() - told
 
     # -- the server's side -----------------------------------------------------------
     @initialize(apart=st.sampled_from([60.0, 0.4]))
@@ -453,9 +503,11 @@ class Account(RuleBasedStateMachine):
             or self.h.poller._reads.queued
         ):
             return
-        paused = kind == "pop-ups paused"
-        if paused:
+        paused = kind == "pop-ups paused" or self.paused
+        pausing = paused and not self.paused
+        if pausing:
             self.h.poller.set_popups_paused(True)
+            self.paused = True
             self.turn()
         self.check_toasts()
         self.listed_muted()  # what a menu listed before it was asked
@@ -479,9 +531,10 @@ class Account(RuleBasedStateMachine):
         self.check_toasts()
         self.announced |= marked  # named
         self.states_seen = len(self.h.states)  # listed only after it was asked: not shown
-        if paused:
-            self.h.poller.set_popups_paused(False)
-        self.turn()
+        if pausing:
+            self.resume_popups()
+        else:
+            self.turn()
 
     def arrive(self, k: int, kind: str) -> None:
         if kind == "below the top":
@@ -561,6 +614,58 @@ class Account(RuleBasedStateMachine):
         self.turn()
 
     @rule()
+    def pause_popups(self) -> None:
+        """A snooze or the menu pauses pop-ups (again, while paused: the pause goes on)."""
+        self.h.poller.set_popups_paused(True)
+        self.paused = True
+
+    @rule()
+    def resume_popups(self) -> None:
+        """The pause ends: one pop-up names what arrived meanwhile, still unread, not muted."""
+        if not self.paused:
+            return
+        self.server.clear_faults()
+        self.turn()  # the list as it is now (when the server answers)
+        state, known = self.h.state, self.h.poller._known
+        unread = set(self.unread())
+        exact = (
+            state.status is Status.OK
+            and not state.stale
+            and not self.h.poller._reads.queued
+            and known is not None
+            and {n.id for n in known.items} == unread
+        )
+        expected = unread - self.announced - self.muted - self.clicked
+        told = len(self.h.toasts)
+        self.paused = False
+        self.h.poller.set_popups_paused(False)
+        self.h.poller.step()
+        fresh = [t for t in self.h.toasts[told:] if WHILE.match(t.title)]
+        assert len(fresh) <= 1, [t.title for t in fresh]
+        if exact and not expected:
+            assert not fresh, fresh
+        if exact and expected:
+            assert fresh, f"not named at the end of the pause: {sorted(expected)[:20]}"
+        if fresh:
+            toast = fresh[0]
+            covers = set(toast.covers)
+            count = WHILE.match(toast.title).group(1)  # type: ignore[union-attr]
+            counted = int(count) if count else 1
+            assert len(covers) <= counted, toast
+            if exact:
+                assert covers <= expected, (sorted(covers - expected), toast.title)
+            if counted == len(covers):
+                if exact:
+                    assert covers == expected, (sorted(expected - covers), toast.title)
+            else:  # more than it names: the newest are named, the rest counted
+                assert len(covers) == HELD_MAX, toast
+                if exact:
+                    assert len(expected - covers) <= counted - len(covers), toast.title
+                self.announced |= expected - covers  # counted
+        self.check_toasts()
+        self.check_state()
+
+    @rule()
     def refresh(self) -> None:
         self.refreshed.append(len(self.sent))
         self.h.poller.refresh()
@@ -583,7 +688,22 @@ class Account(RuleBasedStateMachine):
     def listed_muted(self) -> None:
         for state in self.h.states[self.states_seen :]:  # muted ones: listed is shown
             self.announced |= {n.id for n in state.items} & self.muted
+            self.named_in_notice(state.notice)
         self.states_seen = len(self.h.states)
+
+    def named_in_notice(self, notice: str | None) -> None:
+        """Paused, "Also marked read" is the menu's notice alone: what a mark-all
+        flipped unseen is named or counted there."""
+        also = ALSO.match(notice or "")
+        fresh, self.last_notice = notice != getattr(self, "last_notice", None), notice
+        if not (also and fresh and self.paused):
+            return
+        text = also.group(1)
+        named = {int(i) for i in re.findall(r"#(\d+)", text)}
+        more = re.search(r"(\d+) (?:more|notifications? you were not shown)", text)
+        unexplained = self.unexplained()
+        assert len(unexplained - named) <= (int(more.group(1)) if more else 0), notice
+        self.announced |= unexplained | (named & self.read())
 
     def check_state(self) -> None:
         self.listed_muted()
@@ -598,6 +718,11 @@ class Account(RuleBasedStateMachine):
         assert state.count == len(unread)
         assert [n.id for n in state.items[:MENU]] == unread[:MENU]
         missed = set(unread) - self.announced - self.muted
+        if self.paused:  # held back, to be named when the pause ends
+            held = self.h.poller._held
+            if held.more:
+                return
+            missed -= set(held.ids)
         assert not missed, f"never shown: {sorted(missed)[:20]}"
 
     @invariant()

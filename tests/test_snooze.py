@@ -297,7 +297,7 @@ def test_the_end_returns_to_the_popups_setting(tmp_path: Path) -> None:
     kept, told = keeper(tmp_path, clock, popups=False)
     clock.now += timedelta(minutes=5)
     kept.tick()
-    assert told == [True]  # pop-ups stay off: the setting says so
+    assert told == [False]  # resumed: the poller keeps pop-ups off by the setting
 
 
 def test_the_tray_follows_the_file_and_a_resume_ends_it(tmp_path: Path) -> None:

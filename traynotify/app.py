@@ -36,6 +36,8 @@ from .desktop.autostart import Mechanism, launch_command, os_error
 from .desktop.browser import open_url
 from .desktop.children import scrub_environ
 from .desktop.command import command
+from .desktop.held_store import FILE_NAME as HELD_FILE
+from .desktop.held_store import HeldStore
 from .desktop.instance import COMMANDS, SETTINGS_CHANGED, Instance, Later, request
 from .desktop.local import Folder
 from .desktop.paths import state_dir
@@ -68,9 +70,9 @@ def wall_clock() -> datetime:
 class SnoozeKeeper:
     """The snooze on file, kept in force in the running app, and ended on time.
 
-    ``set_paused`` is the poller's command (paused, and until when: the menu and tooltip
-    name the end); ``popups``, the setting the pause returns to. The end is watched by the
-    wall clock (see SNOOZE_CHECK)."""
+    ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
+    to (the poller holds pop-ups back by it: an end is always a resume, and the poller
+    names what arrived meanwhile). The end is watched by the wall clock (see SNOOZE_CHECK)."""
 
     def __init__(
         self,
@@ -119,7 +121,7 @@ class SnoozeKeeper:
             if self.current is not None:
                 self._set_paused(True, self.current.until)
             elif before is not None:
-                self._set_paused(not self._popups, None)
+                self._set_paused(False, None)  # the poller holds them back by the setting itself
         self._wake.set()
 
     def pause(self, snooze: Snooze) -> str | None:
@@ -170,8 +172,8 @@ class SnoozeKeeper:
                 return 0.0
             self._forget()
             self.current = None
-            self._set_paused(not self._popups, None)
-            # Here the poller's hook for "what arrived meanwhile" belongs (see README).
+            # The poller names what arrived meanwhile, in one pop-up, as it takes this.
+            self._set_paused(False, None)
             return None
 
     def start(self) -> None:
@@ -402,6 +404,10 @@ class App:
             seen=SeenStore(seen_path, settings.api_url),
             # clicks the server has not confirmed: kept beside seen.json, sent first
             keep=PendingStore(pending_path or seen_path.with_name(PENDING_FILE), settings.api_url),
+            # what a snooze held back, named when it ends (also after a restart)
+            held=HeldStore(seen_path.with_name(HELD_FILE), settings.api_url),
+            paused=self.snooze.current is not None,
+            paused_until=self.snooze.current.until if self.snooze.current else None,
             publish=self._publish,
             toast=self.notifier.show,
         )
@@ -414,7 +420,7 @@ class App:
             interval=settings.interval,
             menu_length=settings.menu_length,
             muted_types=settings.muted_types,
-            popups=settings.popups and self.snooze.current is None,
+            popups=settings.popups,
         )
 
     def run(self) -> int:
@@ -639,11 +645,10 @@ class App:
 
         if new.language != old.language:
             use_language(new.language)
-        popups_now = self.snooze.set_popups(new.popups)
+        self.snooze.set_popups(new.popups)
         if self._poller_config(new) != self._poller_config(old):
+            # the poller holds pop-ups back by the setting itself, under any snooze
             self.poller.reconfigure(self._poller_config(new))
-        if new.popups != old.popups and popups_now:
-            self.poller.set_popups_paused(not new.popups)
         if new.menu_length != old.menu_length and hasattr(self.tray, "_menu_length"):
             # Both trays cut the menu at this length; the poller fetches as many.
             vars(self.tray)["_menu_length"] = new.menu_length

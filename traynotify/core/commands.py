@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -125,6 +125,62 @@ class Keep(Protocol):
 
     def load(self) -> list[Job]: ...
     def save(self, jobs: Sequence[Job]) -> None: ...
+
+
+HELD_MAX = 10_000
+"""Ids held back while pop-ups are paused, at most (as many as a walk of the unread list
+covers; older ones are only counted). Each is kept, not just a count, so that the end
+of the pause leaves out what was read meanwhile."""
+
+
+@dataclass(frozen=True)
+class Arrived:
+    """What arrived while pop-ups were paused that no pop-up told of (not a muted type):
+    named by one pop-up when the pause ends (see :func:`..toasts.while_paused_toast`)."""
+
+    ids: tuple[int, ...] = ()
+    """Newest first, each once, at most HELD_MAX."""
+    more: int = 0
+    """How many older ones arrived beyond the bound (counted, not named)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.ids) or self.more > 0
+
+    def add(self, ids: Iterable[int]) -> Arrived:
+        """With ``ids`` (newer ones, newest first) on top; the oldest beyond the bound
+        are counted in ``more``."""
+        held = set(self.ids)
+        fresh = [i for i in dict.fromkeys(ids) if i not in held]
+        if not fresh:
+            return self
+        every = (*fresh, *self.ids)
+        return Arrived(every[:HELD_MAX], self.more + max(0, len(every) - HELD_MAX))
+
+    def keep_only(self, unread: Container[int]) -> Arrived:
+        """Without the ones no longer unread (read meanwhile, here or elsewhere)."""
+        kept = tuple(i for i in self.ids if i in unread)
+        return self if kept == self.ids else Arrived(kept, self.more)
+
+
+class Held(Protocol):
+    """Where :class:`Arrived` is kept across restarts (desktop.held_store), so that a
+    pause that goes on over a restart still names, when it ends, what arrived."""
+
+    def load(self) -> Arrived: ...
+    def save(self, held: Arrived) -> None: ...
+
+
+class HeldInMemory:
+    """A :class:`Held` for one run only (a poller without a state folder)."""
+
+    def __init__(self) -> None:
+        self.held = Arrived()
+
+    def load(self) -> Arrived:
+        return self.held
+
+    def save(self, held: Arrived) -> None:
+        self.held = held
 
 
 class Forget:

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Protocol, TypeVar
 
 from ..api.client import Client
-from ..api.models import Notification, Page
+from ..api.models import Notification, Page, newest_first
 from ..errors import (
     ApiError,
     AuthenticationError,
@@ -40,8 +40,11 @@ from ..errors import (
 from ..i18n import _
 from .backoff import WAKE_SLICE, Backoff, first_delay, slept
 from .commands import (
+    Arrived,
     Command,
     Forget,
+    Held,
+    HeldInMemory,
     Inbox,
     Job,
     Keep,
@@ -74,7 +77,7 @@ from .requests import BACKSTOP, Requests, Stopped
 from .state import Status, TrayState
 from .text import one_line
 from .throttle import POLL_GAP, may_go
-from .toasts import Toast, also_marked_toast
+from .toasts import Toast, also_marked_toast, while_paused_toast
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +137,12 @@ class Poller:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         keep: Keep | None = None,
+        held: Held | None = None,
+        paused: bool = False,
+        paused_until: datetime | None = None,
     ) -> None:
+        """``paused``: pop-ups start paused (a snooze in force), until ``paused_until``
+        (None: until resumed); ``held``: where what arrives meanwhile is kept."""
         self.config = config
         self._key_source = key_source
         self._client_factory = client_factory
@@ -151,7 +159,19 @@ class Poller:
         self._requests = Requests(self._wake, self._stop)
 
         # Everything below belongs to the owner thread.
-        self.state = TrayState(popups_paused=not config.popups, muted_types=config.muted_types)
+        self._paused = paused
+        """Pop-ups paused by the user (a snooze, the menu): on top of ``config.popups``."""
+        self.state = TrayState(
+            popups_paused=paused or not config.popups,
+            paused_until=paused_until if paused else None,
+            muted_types=config.muted_types,
+        )
+        self._held_store = held or HeldInMemory()
+        self._held = self._held_store.load()
+        """What arrived while paused that no pop-up told of (an earlier run's too)."""
+        self._summary_due = bool(self._held) and not paused
+        """The pause ended (before this start, too): name what arrived, once the
+        unread list is known."""
         self._known: Snapshot | None = None
         """The server's unread list as last fetched (None: unknown, fetch it all)."""
         self._reads = Reads(keep or Forget())
@@ -178,6 +198,8 @@ class Poller:
         self._unsettled: MarkAllQuestion | None = None
         """A mark-all whose unseen flips are not yet named (see :meth:`_settle`)."""
         self._next_at = self._clock.monotonic() + first_delay(config.interval, self._rng)
+        self._polled_at: float | None = None
+        """When the last poll started (time.monotonic): the next one is due an interval on."""
         self._last_wall = self._clock.wall()
         self._last_mono = self._clock.monotonic()
         self.polls = 0
@@ -296,6 +318,7 @@ class Poller:
             return 0.0
         if self._due() <= self._clock.monotonic():
             started = self._clock.monotonic()  # cadence runs start to start
+            self._polled_at = started
             self._refresh = False
             self._next_at = started + self.config.interval  # kept if the poll fails oddly
             self._next_at = started + self._poll()
@@ -389,10 +412,16 @@ class Poller:
             self._refresh = True
             self._refresh_now()
         elif isinstance(command, PausePopups):
-            self._set(popups_paused=command.paused, paused_until=command.until)
+            self._paused = command.paused
+            self._set(
+                popups_paused=self._popups_off(),
+                paused_until=command.until if command.paused else None,
+            )
+            # A pause that goes on (a new snooze while snoozed) keeps what it held.
+            self._summary_due = not command.paused and bool(self._held)
+            self._tell_held()
         elif isinstance(command, Reconfigure):
-            self.config = command.config
-            self._set(muted_types=command.config.muted_types)
+            self._reconfigure(command.config)
         elif isinstance(command, ShowAutostart):
             self._set(autostart=command.enabled)
         elif isinstance(command, ShowNotice):
@@ -414,6 +443,65 @@ class Poller:
             ids = frozenset(n.id for n in self._known.items) if self._known else frozenset()
             self._reads.ask_all(ids, command.reply)
             self._show(notice=None)
+
+    def _popups_off(self) -> bool:
+        """Whether nothing pops up: paused by the user, or the ``popups`` setting off."""
+        return self._paused or not self.config.popups
+
+    def _reconfigure(self, config: PollerConfig) -> None:
+        """Work by changed settings from now on: the next poll an interval after the
+        last one, the menu's length, the muted types, the ``popups`` setting (turning it
+        on names nothing: only the end of a pause does)."""
+        old, self.config = self.config, config
+        if config.interval != old.interval and self._polled_at is not None:
+            ordinary = self._polled_at + old.interval
+            due = self._polled_at + config.interval
+            # A poll asked for sooner (a refresh, after a mark-all) stays sooner; a
+            # back-off holds whatever this says (see :meth:`_due`).
+            self._next_at = due if self._next_at == ordinary else min(self._next_at, due)
+        self._set(muted_types=config.muted_types, popups_paused=self._popups_off())
+
+    def _hold(self, held: Arrived) -> None:
+        """Keep ``held`` as what arrived while paused (on disk, when the app has it)."""
+        if held == self._held:
+            return
+        self._held = held
+        try:
+            self._held_store.save(held)
+        except Exception:  # the summary is a nicety: never a reason to stop polling
+            log.exception("Could not keep what arrived while pop-ups were paused.")
+
+    def _tell_held(self) -> None:
+        """The pause ended: one pop-up names what arrived meanwhile that is still
+        unread (not read here or elsewhere) and not of a muted type; then forget it.
+        While the unread list is unknown (not fetched yet, signed out) it waits."""
+        if not self._summary_due or self._paused:
+            return
+        known = self._known
+        if known is None or self.state.status is Status.SIGNED_OUT:
+            return  # named once the list is known
+        self._summary_due = False
+        held = self._held
+        self._hold(Arrived())
+        if not self.config.popups:
+            return  # the setting is off: nothing pops up
+        rows = {n.id: n for n in known.items}
+        still = sorted(
+            (
+                rows[i]
+                for i in held.ids
+                if i in rows
+                and i not in self._reads.pending
+                and rows[i].type not in self.config.muted_types
+            ),
+            key=newest_first,
+            reverse=True,
+        )
+        # Those only counted may have been read too: never more than are unread.
+        more = min(held.more, max(0, known.total - len(still)))
+        toast = while_paused_toast(still, more)
+        if toast is not None:
+            self._pop_up(toast)
 
     @staticmethod
     def _reply(reply: Reply | None, outcome: MarkAllOutcome) -> None:
@@ -773,6 +861,7 @@ class Poller:
         What is new that no pop-up told of (paused, or muted) is returned."""
         self._drain()  # clicks made while the answer was on its way
         first_run = self._seen.first_run
+        paused = self._paused
         out = reconcile(
             snapshot,
             seen=self._seen,
@@ -792,6 +881,13 @@ class Poller:
             problem=None,
             updated_at=datetime.now(timezone.utc),
         )
+        held = self._held
+        if paused and not first_run:  # the backlog of a first start did not arrive meanwhile
+            held = held.add(n.id for n in out.untold if n.type not in self.config.muted_types)
+        if held and snapshot.complete:  # the whole list: what it lacks was read meanwhile
+            held = held.keep_only({n.id for n in snapshot.items})
+        self._hold(held)
+        self._tell_held()  # a pause that ended before the list was known
         for toast in out.toasts:
             self._pop_up(toast)
         return out.untold

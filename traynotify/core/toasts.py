@@ -90,3 +90,31 @@ def also_marked_toast(marked: Sequence[Notification], more: int = 0) -> Toast:
     return Toast(
         _("Also marked read: {titles}").format(titles=names), "", covers=tuple(n.id for n in marked)
     )
+
+
+def while_paused_toast(held: Sequence[Notification], more: int = 0) -> Toast | None:
+    """The one pop-up when a pause of pop-ups ends: what arrived meanwhile and is still
+    unread (``held``, newest first), and ``more`` older ones only counted. None: nothing.
+
+    One alone is named and opens itself; more are counted, with the newest titles,
+    and a click opens the console's list.
+    """
+    total = len(held) + max(0, more)
+    if total <= 0:
+        return None
+    covers = tuple(n.id for n in held)
+    if total == 1 and held:
+        note = held[0]
+        title = _("While pop-ups were paused: {title}").format(
+            title=one_line(note.title, TITLE_LIMIT) or _("(no title)")
+        )
+        return Toast(title, paragraph(note.body), note.id, covers, note)
+    title = ngettext(
+        "{n} notification arrived while pop-ups were paused",
+        "{n} notifications arrived while pop-ups were paused",
+        total,
+    ).format(n=total)
+    body = " · ".join(one_line(n.title, 60) or _("(no title)") for n in held[:MAX_SINGLE])
+    if total > MAX_SINGLE and body:
+        body += " …"
+    return Toast(title, body, covers=covers)
