@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import ImageChops
 
 from traynotify.devserver import ContractServer
 
@@ -121,12 +120,10 @@ def test_the_menu_plasma_shows_follows_the_app(
     if os.environ.get("TRAYNOTIFY_SHOTS"):
         screen.save_menu(SHOTS / "kde-menu.png", below=100)
     assert menu.header(lines) == "3 unread notifications", [line.text for line in lines]
-    unticked = screen.tick_area(lines, "Pause pop-ups")
-    menu.close()
-    menu.click("Pause pop-ups")
-    lines = menu.open()
-    ticked = screen.tick_area(lines, "Pause pop-ups")
-    assert ImageChops.difference(unticked, ticked).getbbox() is not None, "no tick shows"
+    texts = [line.text for line in lines]
+    # the pause and mute controls are submenus now: their rows are drawn
+    assert any(t.startswith("Pause pop-ups") for t in texts), texts
+    assert any(t.startswith("Pop-ups for") for t in texts), texts
     menu.close()
     # "Mark all as read" was disabled when Plasma first read the menu: it must work now
     menu.click("Mark all as read")
