@@ -44,13 +44,14 @@ def red_pixels(image) -> int:  # type: ignore[no-untyped-def]
 
 
 def menu_downs_to(label: str, state: TrayState) -> int:
-    """How many Down presses reach ``label`` in a freshly opened menu (enabled rows only)."""
+    """How many Down presses reach ``label`` in a freshly opened menu (enabled rows and
+    submenu rows only)."""
     from datetime import datetime, timezone
 
     rows = [
         e
         for e in build_menu(state, datetime.now(timezone.utc))
-        if not e.separator and e.enabled and e.action is not None
+        if not e.separator and e.enabled and (e.action is not None or e.children)
     ]
     labels = [e.label for e in rows]
     return next(i for i, lab in enumerate(labels) if lab.startswith(label)) + 1
