@@ -19,7 +19,7 @@ from traynotify.app import App
 from traynotify.cli import main
 from traynotify.core.config import Settings
 from traynotify.core.live import live_changes
-from traynotify.core.menu import Action
+from traynotify.core.menu import Action, build_menu
 from traynotify.core.poller import PollerConfig
 from traynotify.core.snooze import Snooze
 from traynotify.core.state import TrayState
@@ -65,11 +65,20 @@ class FakeTray:
     has_menu = True
 
     def __init__(self, menu_length: int) -> None:
-        self._menu_length = menu_length
+        self.options = (menu_length, "09:00")
         self.drawn: list[TrayState] = []
+
+    def set_menu_options(self, menu_length: int, morning: str) -> None:
+        self.options = (menu_length, morning)
 
     def update(self, state: TrayState) -> None:
         self.drawn.append(state)
+
+    def pause_rows(self) -> list[str]:
+        """The "Pause pop-ups" submenu as the last drawn menu shows it."""
+        menu = build_menu(self.drawn[-1], datetime.now(timezone.utc), *self.options)
+        (pause,) = [e for e in menu if e.label == "Pause pop-ups"]
+        return [c.label for c in pause.children if c.label]
 
     def run(self, on_ready: Any) -> None:
         on_ready()
@@ -146,7 +155,7 @@ def test_settings_changed_applies_the_file_at_once(make_app: Any) -> None:
     assert app.poller.config == PollerConfig(
         interval=30.0, menu_length=3, muted_types=("org.api_key.revoke",), popups=True
     )
-    assert app.tray._menu_length == 3  # type: ignore[attr-defined]
+    assert app.tray.options[0] == 3  # type: ignore[attr-defined]
     assert app.settings.console_url == "https://console.example"
 
 
@@ -154,10 +163,32 @@ def test_popups_off_in_the_file_pauses_them_and_on_brings_them_back(make_app: An
     app = make_app()
     config("set", "popups", "false")
     app.on_command("settings-changed")
-    assert turn(app).popups_paused is True
+    state = turn(app)
+    assert (state.popups_off, state.popups_setting_off, state.popups_paused) == (True, True, False)
+    menu = [e.label for e in build_menu(state, datetime.now(timezone.utc))]
+    assert "Pop-ups are off in the settings (popups = false)" in menu  # not "paused"
+    assert not any(label.startswith("Pop-ups paused") for label in menu)
     config("unset", "popups")
     app.on_command("settings-changed")
-    assert turn(app).popups_paused is False
+    assert turn(app).popups_off is False
+
+
+def test_the_morning_setting_names_until_tomorrow_at_start_and_when_changed(
+    make_app: Any,
+) -> None:
+    config("set", "snooze_morning", "7:30")
+    app = make_app()
+    app._publish(turn(app))
+    assert app.tray.pause_rows()[1] == "Until tomorrow 07:30"
+    config("set", "snooze_morning", "10:15")
+    drawn = len(app.tray.drawn)
+    assert app.on_command("settings-changed")["applied"] == ["snooze_morning"]
+    assert len(app.tray.drawn) > drawn  # drawn again, without waiting for a poll
+    assert app.tray.pause_rows()[1] == "Until tomorrow 10:15"
+    app.on_action(Action("snooze", value="tomorrow"))
+    until = turn(app).paused_until
+    assert until is not None
+    assert until.astimezone().strftime("%H:%M") == "10:15"
 
 
 def test_the_language_changes_and_the_menu_is_drawn_again(make_app: Any) -> None:

@@ -151,6 +151,20 @@ ZONE = timezone(timedelta(hours=2))
             "Pop-ups paused until you resume them",
             True,
         ),
+        # the popups setting off: "Resume now" could not bring them back, so it is
+        # greyed out and a line says what holds them back
+        (
+            TrayState(Status.OK, popups_setting_off=True),
+            "09:00",
+            "Pop-ups are off in the settings (popups = false)",
+            False,
+        ),
+        (
+            TrayState(Status.OK, popups_paused=True, popups_setting_off=True),
+            "09:00",
+            "Pop-ups are off in the settings (popups = false)",
+            True,
+        ),
     ],
 )
 def test_the_pause_submenu(state: TrayState, morning: str, info: str | None, resume: bool) -> None:
@@ -170,6 +184,9 @@ def test_the_pause_submenu(state: TrayState, morning: str, info: str | None, res
     else:
         assert (above.label, above.enabled, above.action) == (info, False, None)
     assert "toggle_popups" not in [e.action.kind for e in entries if e.action]
+    # a pause of the user's is named whatever the setting says
+    paused = any(e.label.startswith("Pop-ups paused") for e in entries)
+    assert paused == state.popups_paused
 
 
 @pytest.mark.parametrize(
@@ -272,6 +289,20 @@ def test_looks_and_tooltips() -> None:
         (
             TrayState(Status.OFFLINE, count=1, problem="server down", popups_paused=True),
             "traynotify: 1 unread · server down · pop-ups paused until you resume them",
+        ),
+        (
+            TrayState(Status.OK, count=2, popups_setting_off=True),
+            "traynotify: 2 unread · pop-ups off in the settings",
+        ),
+        (
+            TrayState(
+                Status.OK,
+                count=2,
+                popups_paused=True,
+                popups_setting_off=True,
+                paused_until=NOW + timedelta(hours=1),
+            ),
+            "traynotify: 2 unread · pop-ups off in the settings",  # what holds them longer
         ),
     ],
 )

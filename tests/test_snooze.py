@@ -259,11 +259,11 @@ class WallClock:
         return self.now
 
 
-def keeper(tmp_path: Path, clock: WallClock, popups: bool = True) -> tuple[SnoozeKeeper, list]:
+def keeper(tmp_path: Path, clock: WallClock) -> tuple[SnoozeKeeper, list]:
     """A keeper, and what it told the poller: whether paused."""
     told: list[bool] = []
     store = SnoozeStore(tmp_path / "snooze.json")
-    return SnoozeKeeper(store, lambda paused, _until: told.append(paused), popups, clock), told
+    return SnoozeKeeper(store, lambda paused, _until: told.append(paused), clock), told
 
 
 def test_a_restart_honours_the_snooze_on_file_and_forgets_an_ended_one(tmp_path: Path) -> None:
@@ -289,15 +289,6 @@ def test_the_snooze_ends_on_time_after_a_sleep_by_the_wall_clock(tmp_path: Path)
     assert told == [False]
     assert kept.current is None
     assert store.read() is None
-
-
-def test_the_end_returns_to_the_popups_setting(tmp_path: Path) -> None:
-    clock = WallClock(NOW)
-    SnoozeStore(tmp_path / "snooze.json").write(Snooze(NOW + timedelta(minutes=5)))
-    kept, told = keeper(tmp_path, clock, popups=False)
-    clock.now += timedelta(minutes=5)
-    kept.tick()
-    assert told == [False]  # resumed: the poller keeps pop-ups off by the setting
 
 
 def test_the_tray_follows_the_file_and_a_resume_ends_it(tmp_path: Path) -> None:
@@ -335,7 +326,7 @@ def test_the_poller_is_told_the_end_so_the_menu_and_tooltip_name_it(tmp_path: Pa
     told: list[tuple[bool, datetime | None]] = []
     store = SnoozeStore(tmp_path / "snooze.json")
     store.write(Snooze(NOW + timedelta(minutes=30)))
-    kept = SnoozeKeeper(store, lambda paused, until: told.append((paused, until)), True, clock)
+    kept = SnoozeKeeper(store, lambda paused, until: told.append((paused, until)), clock)
     kept.reload()
     kept.pause(Snooze(NOW + timedelta(hours=2)))  # the menu's "for 2 hours"
     assert store.read() == Snooze(NOW + timedelta(hours=2))  # `traynotify snooze` sees it
@@ -357,7 +348,6 @@ def test_the_keeper_thread_ends_a_snooze_when_the_wall_clock_passes_its_end(
     kept = SnoozeKeeper(
         SnoozeStore(tmp_path / "snooze.json"),
         lambda paused, until: ended.set(),
-        True,
         clock,
         check_every=0.05,
     )

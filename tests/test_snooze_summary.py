@@ -335,13 +335,13 @@ def test_the_popups_setting_off_stops_pop_ups_and_on_again_names_nothing(h: Harn
     h.toasts.clear()
     h.poller.reconfigure(dataclasses.replace(h.poller.config, popups=False))
     h.poller.step()
-    assert h.state.popups_paused  # the menu shows it
+    assert h.state.popups_setting_off  # the menu and tooltip say so
     add(h.server, "While the setting was off")
     h.turn()
     assert h.toasts == []
     h.poller.reconfigure(dataclasses.replace(h.poller.config, popups=True))
     h.poller.step()
-    assert not h.state.popups_paused
+    assert not h.state.popups_off
     h.turn()
     assert h.toasts == []  # not a pause's end
     later = add(h.server, "After")
@@ -355,7 +355,7 @@ def test_a_pause_ending_while_the_setting_is_off_pops_nothing_up(h: Harness) -> 
     h.turn()
     h.poller.reconfigure(dataclasses.replace(h.poller.config, popups=False))
     assert resume(h) == []
-    assert h.state.popups_paused  # the setting still holds them back
+    assert (h.state.popups_paused, h.state.popups_off) == (False, True)  # the setting holds
     h.poller.reconfigure(dataclasses.replace(h.poller.config, popups=True))
     h.turn()
     assert h.toasts == []
@@ -366,12 +366,12 @@ def test_a_start_with_the_setting_off_shows_paused_and_a_resume_does_not_overrid
 ) -> None:
     h = make(popups=False)
     h.turn()
-    assert h.state.popups_paused
+    assert (h.state.popups_setting_off, h.state.popups_paused) == (True, False)
     assert h.toasts == []
     h.poller.set_popups_paused(False)
     add(h.server, "Quiet")
     h.turn()
-    assert h.state.popups_paused
+    assert h.state.popups_off
     assert h.toasts == []
 
 

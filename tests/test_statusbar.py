@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,23 @@ def test_text_and_json_lines() -> None:
         "paused": False,
         "paused_until": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("paused", "setting_off", "until", "said"),
+    [
+        (False, False, "2026-01-01T10:00:00+00:00", (False, None)),
+        (True, False, "2026-01-01T10:00:00+00:00", (True, "2026-01-01T10:00:00+00:00")),
+        (False, True, None, (True, None)),  # the popups setting off: paused, with no end
+        (True, True, "2026-01-01T10:00:00+00:00", (True, "2026-01-01T10:00:00+00:00")),
+    ],
+)
+def test_a_bar_says_paused_whatever_holds_pop_ups_back(
+    paused: bool, setting_off: bool, until: str | None, said: tuple[bool, str | None]
+) -> None:
+    state = replace(STATES[0], popups_paused=paused, popups_setting_off=setting_off)
+    bar = bar_state(state, 60.0, until)
+    assert (bar.paused, bar.paused_until) == said
 
 
 @pytest.mark.parametrize("state", STATES)

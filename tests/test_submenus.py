@@ -254,7 +254,7 @@ def test_pystray_draws_the_same_submenus() -> None:
 
     clicks: list[Action] = []
     tray = Tray(clicks.append, backend="dummy")
-    tray.morning = "07:30"
+    tray.set_menu_options(10, "07:30")
     tray._state = TrayState(Status.OK, muted_types=(MEMBERS,))  # its dummy icon cannot draw
     items = {item.text: item for item in tray._items()}
     pause, types = items["Pause pop-ups"], items["Pop-ups for…"]

@@ -70,21 +70,20 @@ def wall_clock() -> datetime:
 class SnoozeKeeper:
     """The snooze on file, kept in force in the running app, and ended on time.
 
-    ``set_paused`` is the poller's command; ``popups``, the setting the pause returns
-    to (the poller holds pop-ups back by it: an end is always a resume, and the poller
-    names what arrived meanwhile). The end is watched by the wall clock (see SNOOZE_CHECK)."""
+    ``set_paused`` is the poller's command. The ``popups`` setting is the poller's own
+    (it holds pop-ups back by it under any pause), so an end is always a resume, and the
+    poller names what arrived meanwhile. The end is watched by the wall clock (see
+    SNOOZE_CHECK)."""
 
     def __init__(
         self,
         store: SnoozeStore,
         set_paused: Callable[[bool, datetime | None], None],
-        popups: bool,
         now: Callable[[], datetime] = wall_clock,
         check_every: float = SNOOZE_CHECK,
     ) -> None:
         self.store = store
         self._set_paused = set_paused
-        self._popups = popups
         self._now = now
         self._check_every = check_every
         self._lock = threading.Lock()
@@ -148,13 +147,6 @@ class SnoozeKeeper:
             self.current = None
             self._set_paused(False, None)
         self._wake.set()
-
-    def set_popups(self, popups: bool) -> bool:
-        """The popups setting changed; True when no snooze is in force (the setting
-        applies now, else when the snooze ends)."""
-        with self._lock:
-            self._popups = popups
-            return self.current is None
 
     def tick(self) -> float | None:
         """End the snooze if its time has come; seconds until the next look (None: none)."""
@@ -380,6 +372,7 @@ class App:
         desktop = open_desktop(self.on_action, settings.menu_length)
         self.notifier = desktop.notifier
         self.tray = desktop.tray
+        self.tray.set_menu_options(settings.menu_length, settings.snooze_morning)
         self.menu_shown = desktop.shortfall is None
         """The user sees a menu to quit from (a tray that shows the icon, with a menu)."""
         self.published = TrayState()
@@ -387,7 +380,6 @@ class App:
         self.snooze = SnoozeKeeper(
             SnoozeStore(snooze_path or snooze_file()),
             lambda paused, until: self.poller.set_popups_paused(paused, until),
-            settings.popups,
         )
         self.words = ChannelWords(
             key_source,
@@ -645,16 +637,18 @@ class App:
 
         if new.language != old.language:
             use_language(new.language)
-        self.snooze.set_popups(new.popups)
         if self._poller_config(new) != self._poller_config(old):
             # the poller holds pop-ups back by the setting itself, under any snooze
             self.poller.reconfigure(self._poller_config(new))
-        if new.menu_length != old.menu_length and hasattr(self.tray, "_menu_length"):
-            # Both trays cut the menu at this length; the poller fetches as many.
-            vars(self.tray)["_menu_length"] = new.menu_length
+        menu = (new.menu_length, new.snooze_morning)
+        if menu != (old.menu_length, old.snooze_morning):
+            # The tray cuts the menu at this length (the poller fetches as many) and names
+            # the morning "Until tomorrow" pauses until.
+            with self._publish_lock:
+                self.tray.set_menu_options(*menu)
         if new.interval != old.interval:
             self.poller.refresh()  # poll now, then at the new interval
-        if new.language != old.language or new.menu_length != old.menu_length:
+        if new.language != old.language or menu != (old.menu_length, old.snooze_morning):
             self._redraw()
 
     def _open_page(self, url: str) -> None:

@@ -58,7 +58,9 @@ def tooltip(
         text = _("traynotify: {n} unread").format(n=state.count)
         if state.status in (Status.OFFLINE, Status.ERROR):
             text += " · " + (state.problem or _("offline"))
-    if state.popups_paused:
+    if state.popups_setting_off:
+        text += " · " + _("pop-ups off in the settings")
+    elif state.popups_paused:
         if state.paused_until is None:
             text += " · " + _("pop-ups paused until you resume them")
         else:

@@ -56,7 +56,7 @@ def bar_state(state: TrayState, interval: float, paused_until: str | None = None
     from .state import Status
 
     freshness: Freshness
-    paused = state.popups_paused
+    paused = state.popups_off
     until = paused_until if paused else None
     if state.status is Status.SIGNED_OUT:
         return BarState(

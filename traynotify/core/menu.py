@@ -161,6 +161,8 @@ def build_menu(
     ]
     if state.popups_paused:
         entries.append(Entry(describe(True, state.paused_until, now, zone), enabled=False))
+    if state.popups_setting_off:  # "Resume now" cannot bring them back: say what can
+        entries.append(Entry(_("Pop-ups are off in the settings (popups = false)"), enabled=False))
     entries += [pause_menu(state, morning), types_menu(state)]
     if state.autostart is not None:
         entries.append(

@@ -159,10 +159,9 @@ class Poller:
         self._requests = Requests(self._wake, self._stop)
 
         # Everything below belongs to the owner thread.
-        self._paused = paused
-        """Pop-ups paused by the user (a snooze, the menu): on top of ``config.popups``."""
         self.state = TrayState(
-            popups_paused=paused or not config.popups,
+            popups_paused=paused,
+            popups_setting_off=not config.popups,
             paused_until=paused_until if paused else None,
             muted_types=config.muted_types,
         )
@@ -412,9 +411,8 @@ class Poller:
             self._refresh = True
             self._refresh_now()
         elif isinstance(command, PausePopups):
-            self._paused = command.paused
             self._set(
-                popups_paused=self._popups_off(),
+                popups_paused=command.paused,
                 paused_until=command.until if command.paused else None,
             )
             # A pause that goes on (a new snooze while snoozed) keeps what it held.
@@ -444,10 +442,6 @@ class Poller:
             self._reads.ask_all(ids, command.reply)
             self._show(notice=None)
 
-    def _popups_off(self) -> bool:
-        """Whether nothing pops up: paused by the user, or the ``popups`` setting off."""
-        return self._paused or not self.config.popups
-
     def _reconfigure(self, config: PollerConfig) -> None:
         """Work by changed settings from now on: the next poll an interval after the
         last one, the menu's length, the muted types, the ``popups`` setting (turning it
@@ -459,7 +453,7 @@ class Poller:
             # A poll asked for sooner (a refresh, after a mark-all) stays sooner; a
             # back-off holds whatever this says (see :meth:`_due`).
             self._next_at = due if self._next_at == ordinary else min(self._next_at, due)
-        self._set(muted_types=config.muted_types, popups_paused=self._popups_off())
+        self._set(muted_types=config.muted_types, popups_setting_off=not config.popups)
 
     def _hold(self, held: Arrived) -> None:
         """Keep ``held`` as what arrived while paused (on disk, when the app has it)."""
@@ -475,7 +469,7 @@ class Poller:
         """The pause ended: one pop-up names what arrived meanwhile that is still
         unread (not read here or elsewhere) and not of a muted type; then forget it.
         While the unread list is unknown (not fetched yet, signed out) it waits."""
-        if not self._summary_due or self._paused:
+        if not self._summary_due or self.state.popups_paused:
             return
         known = self._known
         if known is None or self.state.status is Status.SIGNED_OUT:
@@ -726,7 +720,7 @@ class Poller:
         self._seen.add(n.id for n in told.found)
         self._set(notice=also_marked_toast(told.found, told.more).title)
         loud = told.loud(self.config.muted_types)
-        if not self.state.popups_paused and (loud or told.more > 0):
+        if not self.state.popups_off and (loud or told.more > 0):
             self._pop_up(also_marked_toast(loud, told.more))
 
     def _refused(self, message: str, exc: Exception) -> None:
@@ -861,14 +855,14 @@ class Poller:
         What is new that no pop-up told of (paused, or muted) is returned."""
         self._drain()  # clicks made while the answer was on its way
         first_run = self._seen.first_run
-        paused = self._paused
+        paused = self.state.popups_paused
         out = reconcile(
             snapshot,
             seen=self._seen,
             first_run=first_run,
             pending=self._reads.pending,
             muted=self.config.muted_types,
-            popups=not self.state.popups_paused,
+            popups=not self.state.popups_off,
         )
         if out.new or first_run:
             self._seen.add(out.remember, unread=out.remember if snapshot.complete else None)

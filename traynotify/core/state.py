@@ -38,10 +38,17 @@ class TrayState:
     notice: str | None = None
     """The last message for the user (a mark-read that failed, a link not opened)."""
     popups_paused: bool = False
-    """Pop-ups paused by the user (a snooze, the menu) or by the ``popups`` setting."""
+    """Pop-ups paused by the user (a snooze, the menu): "Resume now" ends it."""
+    popups_setting_off: bool = False
+    """The ``popups`` setting is off: nothing pops up, whatever a pause says."""
     paused_until: datetime | None = None
     """When a timed pause ends (aware); None: not paused, or paused until resumed."""
     muted_types: tuple[str, ...] = ()
     """Event types whose pop-ups are muted (they still count and list)."""
     autostart: bool | None = None
     """Whether traynotify starts at login; None when this system offers no way."""
+
+    @property
+    def popups_off(self) -> bool:
+        """Whether nothing pops up: paused by the user, or the ``popups`` setting off."""
+        return self.popups_paused or self.popups_setting_off

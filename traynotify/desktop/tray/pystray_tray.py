@@ -101,7 +101,7 @@ class Tray:
         self._pystray = load_pystray(backend)
         self._on_action = on_action
         self._menu_length = menu_length
-        self.morning = "09:00"
+        self._morning = "09:00"
         """The local time the menu's "Until tomorrow" pauses until (snooze_morning)."""
         self._state = TrayState()
         icon_class = self._pystray.Icon
@@ -125,7 +125,7 @@ class Tray:
 
     def _items(self) -> list[Any]:
         entries = build_menu(
-            self._state, datetime.now(timezone.utc), self._menu_length, self.morning
+            self._state, datetime.now(timezone.utc), self._menu_length, self._morning
         )
         return [self._item(e) for e in entries]
 
@@ -151,6 +151,9 @@ class Tray:
             enabled=entry.enabled and entry.action is not None,
             default=entry.default,
         )
+
+    def set_menu_options(self, menu_length: int, morning: str) -> None:
+        self._menu_length, self._morning = menu_length, morning
 
     def update(self, state: TrayState) -> None:
         """Show ``state``; safe to call from any thread."""

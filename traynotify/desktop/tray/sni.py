@@ -138,7 +138,7 @@ class SniTray:
         self._on_action = on_action
         self._menu_length = menu_length
         self._now = now
-        self.morning = "09:00"
+        self._morning = "09:00"
         """The local time the menu's "Until tomorrow" pauses until (snooze_morning)."""
         self._state = TrayState()
         self._icons: dict[tuple[Look, int], Pixmap] = {}
@@ -222,7 +222,7 @@ class SniTray:
         )
 
     def _entries(self) -> list[Entry]:
-        return build_menu(self._state, self._now(), self._menu_length, self.morning)
+        return build_menu(self._state, self._now(), self._menu_length, self._morning)
 
     # -- clicks (on the bus thread) -------------------------------------------------------
     def _click(self, action: Action) -> None:
@@ -249,6 +249,9 @@ class SniTray:
             log.exception("Tray action %s failed.", action.kind)
 
     # -- the app's side -------------------------------------------------------------------
+    def set_menu_options(self, menu_length: int, morning: str) -> None:
+        self._menu_length, self._morning = menu_length, morning
+
     def update(self, state: TrayState) -> None:
         """Show ``state``; safe to call from any thread."""
         self._state = state
