@@ -49,10 +49,20 @@ xfconfd() {  # started by the bus for the panel: its pid, from the bus
 trap 'kill $app $panel $dunst $(xfconfd) $xvfb 2>/dev/null; kill $bus_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 sleep 6
 dunstctl close-all
-xdotool mousemove 12 12 click 3
-sleep 0.5
-xdotool mousemove 300 340  # away from the icon: no tooltip over the menu
-sleep 0.3
-shot "(0, 0, 330, 262)" docs/menu.png
+# Untick "New org members" and pause for an hour, through the menu as a user would; the
+# rows are 25 px apart (the header at y=40).
+xdotool mousemove 12 12 click 3; sleep 0.8
+xdotool mousemove 80 241; sleep 0.8         # Pop-ups for… ▸
+xdotool mousemove 420 291 click 1; sleep 1  # New org members
+xdotool mousemove 12 12 click 3; sleep 0.8
+xdotool mousemove 80 216; sleep 0.8         # Pause pop-ups ▸
+xdotool mousemove 420 216 click 1; sleep 2  # For 1 hour
+# Now a row says until when, above the two submenus: each shot with one open.
+xdotool mousemove 12 12 click 3; sleep 0.8
+xdotool mousemove 80 241; sleep 1.2         # Pause pop-ups ▸
+shot "(0, 0, 525, 336)" docs/menu.png
+xdotool mousemove 80 191; sleep 1.2         # off the submenu first, or GTK keeps it open
+xdotool mousemove 80 266; sleep 1.2         # Pop-ups for… ▸
+shot "(0, 0, 558, 385)" docs/menu-mute.png
 xdotool key Escape
-echo "wrote docs/icon.png docs/menu.png docs/toast.png"
+echo "wrote docs/icon.png docs/menu.png docs/menu-mute.png docs/toast.png"
