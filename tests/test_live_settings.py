@@ -322,15 +322,14 @@ def test_snoozing_from_the_menu_is_kept_on_file_and_names_its_end(make_app: Any)
     assert SnoozeStore(app.snooze.store.path).read() is None
 
 
-def test_pause_until_resumed_and_the_old_tick_box_go_the_same_way(make_app: Any) -> None:
+def test_a_pause_until_resumed_is_kept_on_file_until_resume_now(make_app: Any) -> None:
     app = make_app()
     app.on_action(Action("snooze", value="forever"))
     assert (turn(app).popups_paused, app.snooze.current) == (True, Snooze(None))
-    app.on_action(Action("toggle_popups"))  # unticked
+    assert SnoozeStore(app.snooze.store.path).read() == Snooze(None)  # a restart honours it
+    app.on_action(Action("resume"))
     assert (turn(app).popups_paused, app.snooze.current) == (False, None)
-    app.on_action(Action("toggle_popups"))  # ticked: kept on file, until resumed
-    assert turn(app).popups_paused is True
-    assert SnoozeStore(app.snooze.store.path).read() == Snooze(None)
+    assert SnoozeStore(app.snooze.store.path).read() is None
 
 
 def test_until_tomorrow_follows_the_snooze_morning_setting(make_app: Any) -> None:

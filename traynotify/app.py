@@ -470,11 +470,6 @@ class App:
                 self.words.retry()  # the key may be back: read it again, try it once more
             else:
                 self.poller.refresh()
-        elif kind == "toggle_popups":
-            if self.poller.state.popups_paused:
-                self.snooze.resume()  # unticked: a snooze on file ends as well
-            else:
-                self.pause_popups("forever")
         elif kind == "snooze":
             self.pause_popups(action.value or "forever")
         elif kind == "resume":

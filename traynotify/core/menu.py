@@ -19,7 +19,7 @@ class Action:
     """What a click asks for."""
 
     kind: str
-    """open, mark_read (a pop-up's button), mark_all, open_console, refresh, toggle_popups,
+    """open, mark_read (a pop-up's button), mark_all, open_console, refresh,
     toggle_autostart, sign_in, quit; snooze (``value``: what ``traynotify snooze`` takes,
     such as "1h" or "tomorrow", or "forever": until resumed), resume, mute_type
     (``value``: the event type whose pop-ups to mute, or unmute when muted)."""
