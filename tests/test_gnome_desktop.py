@@ -320,9 +320,19 @@ def test_the_menu_gnome_shows_follows_the_app(
     )
     assert (gnome.row(app, "Mark all as read") or {}).get("sensitive") is False
     gnome.close_menu(app)
-    # the pause's end, a row that waited while the menu was open (it would move the rows)
-    labels = [str(r["label"]) for r in gnome.rows(app) or []]
-    assert labels[labels.index("Pause pop-ups") - 1].startswith("Pop-ups paused until ")
+
+    def above_pause() -> str:
+        labels = [str(r["label"]) for r in gnome.rows(app) or []]
+        return labels[labels.index("Pause pop-ups") - 1] if "Pause pop-ups" in labels else ""
+
+    # the pause's end, a row that waited while the menu was open (it would move the rows),
+    # sent once the menu has closed
+    wait_for(
+        "the paused row once the menu closed",
+        lambda: above_pause().startswith("Pop-ups paused until "),
+        timeout=30,
+        seen=lambda: str(gnome.rows(app)),
+    )
     # a middle click opens the newest notification (nothing unread: it refreshes)
     server.store.add("alice", "system.payment.received", "Paid again", "b", "/billing")
     wait_for("the new one in the menu", lambda: gnome.header(app) == "1 unread notification")
