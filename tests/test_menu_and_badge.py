@@ -391,3 +391,127 @@ def test_the_badge_grows_for_99_plus() -> None:
 def test_distinct_looks_are_distinct_images() -> None:
     images = {look: render_icon(look, 3, 32).tobytes() for look in Look}
     assert len(set(images.values())) == len(Look)
+
+
+# -- the whole menu, row by row: what each row says, does, and whether it can be clicked ------
+Row = tuple[str, "Action | None", bool, "bool | None", bool]
+
+
+def drawn(entries: list[Entry]) -> list[Row]:
+    """label, action, enabled, checked, default; a submenu as its label and "▸"."""
+    return [
+        ("---", None, True, None, False)
+        if e.separator
+        else (e.label + (" ▸" if e.children else ""), e.action, e.enabled, e.checked, e.default)
+        for e in entries
+    ]
+
+
+FOOT: list[Row] = [
+    ("Open notifications in console", Action("open_console"), True, None, True),
+    ("Refresh now", Action("refresh"), True, None, False),
+    ("Pause pop-ups ▸", None, True, None, False),
+    ("Pop-ups for… ▸", None, True, None, False),
+    ("---", None, True, None, False),
+    ("Quit", Action("quit"), True, None, False),
+]
+
+
+def test_every_row_of_a_menu_with_more_unread_than_it_lists() -> None:
+    items = tuple(note(i, minutes=i + 1) for i in range(12))
+    state = TrayState(Status.OK, count=15, items=items)
+    entries = build_menu(state, NOW)  # ten rows unless the setting says otherwise
+    assert drawn(entries) == [
+        ("15 unread notifications", None, False, None, False),
+        *[
+            (f"Payment {i} · {i + 1} min ago", Action("open", i), True, None, False)
+            for i in range(10)
+        ],
+        ("and 5 more…", Action("open_console"), True, None, False),
+        ("---", None, True, None, False),
+        ("Mark all as read", Action("mark_all"), True, None, False),
+        *FOOT,
+    ]
+    # a row's click carries the notification it showed, even if the list moves on
+    assert [e.action.subject for e in entries[1:11] if e.action] == list(items[:10])
+
+
+def test_every_row_of_a_menu_with_one_unread_a_notice_and_a_short_length() -> None:
+    state = TrayState(Status.OK, count=1, items=(note(7),), notice="n" * 200)
+    assert drawn(build_menu(state, NOW, menu_length=3)) == [
+        ("1 unread notification", None, False, None, False),
+        ("⚠ " + "n" * 89 + "…", None, False, None, False),  # one line of at most 90
+        ("Payment 7 · 5 min ago", Action("open", 7), True, None, False),
+        ("---", None, True, None, False),
+        ("Mark all as read", Action("mark_all"), True, None, False),  # one is enough
+        *FOOT,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "head"),
+    [
+        (TrayState(Status.STARTING), "Connecting…"),
+        (TrayState(Status.SIGNED_OUT), "Signed out: no API key"),
+        (
+            TrayState(Status.SIGNED_OUT, problem="the key was rejected"),
+            "Signed out: the key was rejected",
+        ),
+        (TrayState(Status.ERROR, count=2), "2 unread notifications (as of ?, offline)"),
+        (
+            TrayState(Status.OFFLINE, count=0, problem="p" * 200),
+            "No unread notifications (as of ?, " + "p" * 200 + ")",
+        ),
+    ],
+)
+def test_the_header_says_what_the_tray_knows(state: TrayState, head: str) -> None:
+    entries = build_menu(state, NOW)
+    want = head if len(head) <= 90 else head[:89] + "…"  # one line of at most 90
+    assert (entries[0].label, entries[0].enabled, entries[0].action) == (want, False, None)
+    if state.status is Status.SIGNED_OUT:
+        assert ("How to sign in…", Action("sign_in"), True, None, False) in drawn(entries)
+
+
+def test_the_header_names_the_local_time_of_the_last_answer() -> None:
+    answered = datetime(2026, 5, 22, 9, 41, tzinfo=timezone.utc)
+    state = TrayState(Status.OFFLINE, count=1, updated_at=answered)
+    local = answered.astimezone().strftime("%H:%M")
+    assert build_menu(state, NOW)[0].label == f"1 unread notification (as of {local}, offline)"
+
+
+def test_a_row_is_as_wide_as_the_menu_allows_and_names_an_untitled_one() -> None:
+    from traynotify.core.menu import ITEM_WIDTH, item_label, type_name
+
+    long = item_label("x" * 300, NOW - timedelta(minutes=5), NOW)
+    assert len(long) == ITEM_WIDTH
+    assert long.endswith("… · 5 min ago")
+    assert item_label("  \n ", NOW - timedelta(minutes=5), NOW) == "(no title) · 5 min ago"
+    assert type_name("billing.invoice.issued") == "billing.invoice.issued"  # a type not yet named
+
+
+@pytest.mark.parametrize(
+    ("state", "has_menu", "text"),
+    [
+        (TrayState(Status.STARTING), True, "traynotify: connecting…"),
+        (TrayState(Status.SIGNED_OUT), True, "traynotify: signed out (no API key)"),
+        (TrayState(Status.ERROR, count=1), True, "traynotify: 1 unread · offline"),
+        (
+            TrayState(Status.OK, count=1),
+            False,
+            "traynotify: 1 unread · no menu on this desktop: install the 'linux' extra",
+        ),
+    ],
+)
+def test_the_tooltip_in_each_status(state: TrayState, has_menu: bool, text: str) -> None:
+    assert tooltip(state, has_menu, now=NOW, zone=ZONE) == text
+
+
+def test_one_unread_is_the_unread_look() -> None:
+    assert look_for(TrayState(Status.OK, count=1)) is Look.UNREAD
+    assert look_for(TrayState(Status.OK, count=0)) is Look.NONE
+
+
+def test_one_more_than_the_menu_lists() -> None:
+    items = tuple(note(i) for i in range(11))
+    entries = build_menu(TrayState(Status.OK, count=11, items=items), NOW)
+    assert (entries[11].label, entries[11].action) == ("and 1 more…", Action("open_console"))

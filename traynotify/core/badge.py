@@ -64,7 +64,8 @@ def tooltip(
         if state.paused_until is None:
             text += " · " + _("pop-ups paused until you resume them")
         else:
-            moment = now or datetime.now(timezone.utc)
+            # (a naive now reads as local time: the same instant, so a mutant's twin)
+            moment = now or datetime.now(timezone.utc)  # pragma: no mutate
             text += " · " + _("pop-ups paused until {time}").format(
                 time=clock_text(state.paused_until, moment, zone)
             )
