@@ -10,27 +10,16 @@ broken file is set aside with one warning and read as nothing pending.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.commands import Job, ReadAll, ReadOne
-from .files import write_atomic
-from .local import read_private
-from .seen import set_aside
-
-log = logging.getLogger(__name__)
+from .json_store import AccountsFile, whole
 
 FILE_NAME = "pending.json"
 MAX_JOBS = 10_000
 """Reads kept at most per API URL (clicks are one a row; a mark-all is one job)."""
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _job(raw: Any) -> Job:
@@ -38,11 +27,11 @@ def _job(raw: Any) -> Job:
         raise TypeError
     if "read" in raw:
         note_id, title = raw["read"], raw.get("title", "")
-        if not _whole(note_id) or not isinstance(title, str):
+        if not whole(note_id) or not isinstance(title, str):
             raise TypeError
         return ReadOne(note_id, title)
     ids = raw["all"]
-    if not isinstance(ids, list) or not all(_whole(i) for i in ids):
+    if not isinstance(ids, list) or not all(whole(i) for i in ids):
         raise TypeError
     return ReadAll(frozenset(ids))
 
@@ -53,6 +42,14 @@ def _wire(job: Job) -> dict[str, Any]:
     return {"all": sorted(job.ids)}
 
 
+def _parse(accounts: dict[Any, Any]) -> dict[str, list[Job]]:
+    return {
+        str(url): [_job(job) for job in entries]
+        for url, entries in accounts.items()
+        if isinstance(entries, list)
+    }
+
+
 class PendingStore:
     """The reads not confirmed yet, per API URL, in one small JSON file."""
 
@@ -60,36 +57,18 @@ class PendingStore:
         self.path = path
         self.api_url = api_url
         self._accounts: dict[str, list[dict[str, Any]]] = {}
-        self._failed = False
+        self._file = AccountsFile(
+            path,
+            _parse,
+            what="pending reads",
+            unread="clicks an earlier run could not send are lost.",
+            unsaved="a click not yet sent is lost if traynotify quits.",
+        )
 
     def load(self) -> list[Job]:
         """The reads an earlier run left unsent for this API URL (none: an empty list)."""
-        try:
-            raw = read_private(self.path)  # never through a link; the user's own
-        except OSError as exc:
-            log.warning(
-                "Cannot read %s (%s); clicks an earlier run could not send are lost.",
-                self.path,
-                exc.strerror or exc,
-            )
-            return []
-        if raw is None:
-            return []
-        try:
-            data = json.loads(raw.decode("utf-8"))
-            accounts = data["accounts"]
-            if not isinstance(accounts, dict):
-                raise TypeError
-            jobs = {
-                str(url): [_job(job) for job in entries]
-                for url, entries in accounts.items()
-                if isinstance(entries, list)
-            }
-        except (ValueError, TypeError, KeyError, AttributeError):
-            try:
-                set_aside(self.path, "was not a valid file of pending reads")
-            except OSError as exc:
-                log.warning("Cannot move aside %s: %s", self.path, exc.strerror)
+        jobs = self._file.load()
+        if jobs is None:
             return []
         self._accounts = {url: [_wire(j) for j in entries] for url, entries in jobs.items()}
         return jobs.get(self.api_url, [])
@@ -101,19 +80,4 @@ class PendingStore:
             self._accounts[self.api_url] = entries
         else:
             self._accounts.pop(self.api_url, None)
-        try:
-            if not self._accounts and not self.path.exists():
-                return
-            write_atomic(self.path, json.dumps({"version": 1, "accounts": self._accounts}))
-            if os.name == "posix":
-                os.chmod(self.path, 0o600)  # mkstemp's mode already; said here, not assumed
-        except OSError as exc:
-            if not self._failed:  # once, not at every click
-                log.warning(
-                    "Cannot save %s (%s); a click not yet sent is lost if traynotify quits.",
-                    self.path,
-                    exc.strerror or exc,
-                )
-            self._failed = True
-            return
-        self._failed = False
+        self._file.save(self._accounts)
