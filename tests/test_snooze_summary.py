@@ -10,10 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,9 +21,12 @@ from traynotify.core.commands import HELD_MAX, Arrived, HeldInMemory
 from traynotify.core.poller import PollerConfig
 from traynotify.core.toasts import Toast, while_paused_toast
 from traynotify.desktop.held_store import HeldStore
-from traynotify.devserver import ContractServer
 
+from . import test_poller
 from .test_poller import INTERVAL, LIST, Harness, add
+
+make = test_poller.make  # the poller tests' fixtures, shared
+h = test_poller.h
 
 T0 = datetime(2026, 5, 22, 8, 0, tzinfo=timezone.utc)
 MUTED = "system.balance.notify.dispatched"
@@ -123,24 +125,6 @@ def test_what_is_held_is_each_id_once_newest_first_and_bounded() -> None:
 
 
 # -- the poller --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def make(server: ContractServer, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
-    made: list[Harness] = []
-
-    def factory(**kwargs: Any) -> Harness:
-        made.append(Harness(server, tmp_path, **kwargs))
-        return made[-1]
-
-    yield factory
-    for harness in made:
-        harness.poller.stop()
-
-
-@pytest.fixture
-def h(make: Callable[..., Harness]) -> Harness:
-    return make()
 
 
 def paused(h: Harness) -> None:
