@@ -223,29 +223,31 @@ def test_the_tray_command_line_still_wins_and_the_server_waits_for_a_restart(
     assert app.settings.api_url == Settings().api_url  # the seen ids are this server's
 
 
-def test_a_bad_value_in_the_file_is_named_in_the_menu_and_the_default_used(
-    make_app: Any,
-) -> None:
+def edited_by_hand(make_app: Any, text: str) -> tuple[Any, str]:
+    """A tray running with interval 30 whose settings file then reads ``text``: the app
+    and the notice its menu shows once it took the change in."""
     config("set", "interval", "30")
     app = make_app()
-    settings_path().write_text('interval = "often"\nmenu_length = 4\n', encoding="utf-8")
+    settings_path().write_text(text, encoding="utf-8")
     app.on_command("settings-changed")
     state = turn(app)
     assert state.notice is not None
-    assert f"{settings_path()}, line 1" in state.notice
-    assert "\n" not in state.notice
+    return app, state.notice
+
+
+def test_a_bad_value_in_the_file_is_named_in_the_menu_and_the_default_used(
+    make_app: Any,
+) -> None:
+    app, notice = edited_by_hand(make_app, 'interval = "often"\nmenu_length = 4\n')
+    assert f"{settings_path()}, line 1" in notice
+    assert "\n" not in notice
     assert app.poller.config.interval == 60.0
     assert app.poller.config.menu_length == 4
 
 
 def test_a_file_that_is_not_toml_keeps_the_settings_in_use(make_app: Any) -> None:
-    config("set", "interval", "30")
-    app = make_app()
-    settings_path().write_text("interval = [\n", encoding="utf-8")
-    app.on_command("settings-changed")
-    state = turn(app)
-    assert state.notice is not None
-    assert "not valid TOML" in state.notice
+    app, notice = edited_by_hand(make_app, "interval = [\n")
+    assert "not valid TOML" in notice
     assert app.settings.interval == 30.0
 
 
