@@ -27,15 +27,16 @@ class Clock:
         return self.now
 
 
-class Menu:
-    """A DBusMenu as a host sees it, over a state we publish and a clock we move."""
+class HostedMenu:
+    """A DBusMenu over a state we publish and a clock we move, on ``bus``."""
 
-    def __init__(self) -> None:
-        self.state = BEFORE
+    def __init__(self, state: TrayState = BEFORE, bus: Any = None) -> None:
+        self.state = state
         self.clock = Clock()
+        self.bus = _Bus() if bus is None else bus
         self.clicks: list[Action] = []
         self.menu = DBusMenu(
-            _Bus(),  # type: ignore[arg-type]
+            self.bus,
             lambda: build_menu(self.state, NOW),
             self.clicks.append,
             clock=self.clock,
@@ -44,6 +45,10 @@ class Menu:
     def publish(self, state: TrayState) -> None:
         self.state = state
         self.menu.refresh()
+
+
+class Menu(HostedMenu):
+    """A DBusMenu as a host sees it, over a state we publish and a clock we move."""
 
     def labels(self) -> list[str]:
         _rev, (_root, _props, children) = self.menu.get_layout(0, -1, [])

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 
 from traynotify.api.models import KNOWN_TYPES
-from traynotify.core.menu import Action, build_menu
+from traynotify.core.menu import Action
 from traynotify.core.menuhold import QUIET
 from traynotify.core.state import Status, TrayState
 from traynotify.desktop.dbus import MethodError
-from traynotify.desktop.tray.dbusmenu import INTERFACE, PATH, DBusMenu
+from traynotify.desktop.tray.dbusmenu import INTERFACE, PATH
 
-from .test_still_menu import ARRIVED, BEFORE, Clock, titles
-from .test_tray_choice import NOW
+from .test_still_menu import ARRIVED, BEFORE, HostedMenu, titles
 
 MEMBERS = "admin.org.member.add"
 
@@ -50,24 +49,13 @@ def label(node: Node) -> str:
     return str(props.get("label", ("s", ""))[1])
 
 
-class Menu:
+class Menu(HostedMenu):
     """A DBusMenu over a state we publish, read as a host reads it."""
 
-    def __init__(self, state: TrayState = BEFORE) -> None:
-        self.state = state
-        self.clock = Clock()
-        self.bus = RecordingBus()
-        self.clicks: list[Action] = []
-        self.menu = DBusMenu(
-            self.bus,  # type: ignore[arg-type]
-            lambda: build_menu(self.state, NOW),
-            self.clicks.append,
-            clock=self.clock,
-        )
+    bus: RecordingBus
 
-    def publish(self, state: TrayState) -> None:
-        self.state = state
-        self.menu.refresh()
+    def __init__(self, state: TrayState = BEFORE) -> None:
+        super().__init__(state, RecordingBus())
 
     def layout(self, parent: int = 0, depth: int = -1) -> Node:
         _revision, node = self.menu.get_layout(parent, depth, [])
