@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +29,7 @@ def whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+@dataclass
 class AccountsFile(Generic[T]):
     """The per-API-URL file behind a store; ``T`` is what one account's entry reads as.
 
@@ -39,30 +41,21 @@ class AccountsFile(Generic[T]):
     otherwise an existing file is emptied and a missing one is not made.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        parse: Callable[[dict[Any, Any]], dict[str, T]],
-        *,
-        what: str,
-        unread: str,
-        unsaved: str,
-        remove_empty: bool = False,
-    ) -> None:
-        self.path = path
-        self._parse = parse
-        self._what = what
-        self._unread = unread
-        self._unsaved = unsaved
-        self._remove_empty = remove_empty
-        self._failed = False
+    path: Path
+    parse: Callable[[dict[Any, Any]], dict[str, T]]
+    _: KW_ONLY
+    what: str
+    unread: str
+    unsaved: str
+    remove_empty: bool = False
+    _failed: bool = field(default=False, init=False, repr=False)
 
     def load(self) -> dict[str, T] | None:
         """Every account's entry; None when the file is missing, unreadable or broken."""
         try:
             raw = read_private(self.path)  # never through a link; the user's own
         except OSError as exc:
-            log.warning("Cannot read %s (%s); %s", self.path, exc.strerror or exc, self._unread)
+            log.warning("Cannot read %s (%s); %s", self.path, exc.strerror or exc, self.unread)
             return None
         if raw is None:
             return None
@@ -71,10 +64,10 @@ class AccountsFile(Generic[T]):
             accounts = data["accounts"]
             if not isinstance(accounts, dict):
                 raise TypeError
-            return self._parse(accounts)
+            return self.parse(accounts)
         except (ValueError, TypeError, KeyError, AttributeError):
             try:
-                set_aside(self.path, f"was not a valid file of {self._what}")
+                set_aside(self.path, f"was not a valid file of {self.what}")
             except OSError as exc:
                 log.warning("Cannot move aside %s: %s", self.path, exc.strerror)
             return None
@@ -83,22 +76,20 @@ class AccountsFile(Generic[T]):
         """Write ``accounts``, every account's entry in the file's form."""
         try:
             if not accounts:
-                if self._remove_empty:
+                if self.remove_empty:
                     self.path.unlink(missing_ok=True)
                     return
                 if not self.path.exists():
                     return
             else:
-                if self._remove_empty:
+                if self.remove_empty:
                     self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             write_atomic(self.path, json.dumps({"version": 1, "accounts": accounts}))
             if os.name == "posix":
                 os.chmod(self.path, 0o600)  # mkstemp's mode already; said here, not assumed
         except OSError as exc:
             if not self._failed:  # once, not at every poll or click
-                log.warning(
-                    "Cannot save %s (%s); %s", self.path, exc.strerror or exc, self._unsaved
-                )
+                log.warning("Cannot save %s (%s); %s", self.path, exc.strerror or exc, self.unsaved)
             self._failed = True
             return
         self._failed = False
