@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -20,3 +24,11 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Move a broken file out of the way, keeping it for inspection."""
+    target = path.with_name(f"{path.name}.broken-{int(time.time())}")
+    os.replace(path, target)
+    log.warning("%s %s; moved it to %s and started afresh.", path, why, target)
+    return target

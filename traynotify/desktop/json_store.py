@@ -15,9 +15,8 @@ from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .files import write_atomic
+from .files import set_aside, write_atomic
 from .local import read_private
-from .seen import set_aside
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from .files import write_atomic
+from .files import set_aside, write_atomic
 from .local import read_private
 
 log = logging.getLogger(__name__)
@@ -24,14 +22,6 @@ KEEP_IDS = 1000
 MAX_IDS = 50_000
 """Hard bound per account, for calls that cannot say what is still unread."""
 KEEP_ACCOUNTS = 8
-
-
-def set_aside(path: Path, why: str) -> Path:
-    """Move a broken file out of the way, keeping it for inspection."""
-    target = path.with_name(f"{path.name}.broken-{int(time.time())}")
-    os.replace(path, target)
-    log.warning("%s %s; moved it to %s and started afresh.", path, why, target)
-    return target
 
 
 class SeenStore:

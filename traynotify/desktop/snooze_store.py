@@ -14,9 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.snooze import Snooze
-from .files import write_atomic
+from .files import set_aside, write_atomic
 from .local import read_private
-from .seen import set_aside
 
 log = logging.getLogger(__name__)
 
