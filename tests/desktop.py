@@ -20,6 +20,8 @@ from typing import IO, TypeVar
 
 import pytest
 
+from traynotify.devserver import ContractServer
+
 T = TypeVar("T")
 
 ICON_NAME = r"^traynotify[:：]"
@@ -285,3 +287,23 @@ def browser_stub(tmp: Path) -> tuple[str, Path]:
     )
     script.chmod(0o755)
     return f"{script} %s", log
+
+
+def arrives(
+    desktop: Desktop,
+    server: ContractServer,
+    app: AppProcess,
+    title: str,
+    count: int,
+    event_type: str = "org.api_key.revoke",
+) -> list[str]:
+    """Add a notification; once the badge counts it and one more poll has passed, the
+    titles that popped up since."""
+    before = len(desktop.toasts())
+    server.store.add("alice", event_type, title, "Its body.", "/org/keys")
+    wait_for(
+        f"the badge to count {title}", lambda: app.title().startswith(f"traynotify: {count} unread")
+    )
+    polls = len(server.requests())
+    wait_for("one more poll", lambda: len(server.requests()) > polls)
+    return [t[0] for t in desktop.toasts()[before:]]

@@ -11,7 +11,7 @@ import pytest
 from traynotify.devserver import ContractServer
 
 from .conftest import Launch
-from .desktop import ICON_NAME, AppProcess, Desktop, wait_for
+from .desktop import ICON_NAME, AppProcess, Desktop, arrives, wait_for
 from .test_desktop_life import traynotify
 
 pytestmark = pytest.mark.desktop
@@ -23,21 +23,6 @@ def pause(app: AppProcess) -> dict[str, object]:
     data: dict[str, object] = json.loads(done.stdout)
     assert data["source"] == "tray"
     return {k: data[k] for k in ("count", "paused", "paused_until")}
-
-
-def arrives(
-    desktop: Desktop, server: ContractServer, app: AppProcess, title: str, count: int
-) -> list[str]:
-    """Add a notification; once the badge counts it and one more poll has passed, the
-    titles that popped up since."""
-    before = len(desktop.toasts())
-    server.store.add("alice", "org.api_key.revoke", title, "Its body.", "/org/keys")
-    wait_for(
-        f"the badge to count {title}", lambda: app.title().startswith(f"traynotify: {count} unread")
-    )
-    polls = len(server.requests())
-    wait_for("one more poll", lambda: len(server.requests()) > polls)
-    return [t[0] for t in desktop.toasts()[before:]]
 
 
 def test_snooze_pauses_the_running_tray_and_off_resumes_it(
