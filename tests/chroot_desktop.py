@@ -470,6 +470,10 @@ class Screen:
         if box is None:
             return None
         self.last_box = box
+        return self.read(image, box)
+
+    def read(self, image: Image.Image, box: tuple[int, int, int, int]) -> list[Line]:
+        """The lines of text in ``box`` of ``image``, read at three times the size."""
         left, top, right, bottom = box
         big = image.crop(box).resize(((right - left) * SCALE, (bottom - top) * SCALE))
         big.save(self.desk.out / "ocr.png")
