@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from traynotify.devserver import ContractServer
 
-from .chroot_desktop import Chroot, ChrootApp, Line, Menu, Screen, build, find, rgb, start_app
+from .chroot_desktop import Chroot, ChrootApp, Line, Menu, Screen, build, find, start_app
 from .conftest import KEY
 from .desktop import wait_for
 
@@ -144,21 +143,6 @@ def test_the_menu_plasma_shows_follows_the_app(
     assert "Traceback" not in app.stderr()
 
 
-def open_with_rows(menu: Menu) -> list[Line]:
-    """The menu, open, once it lists the notifications. An open menu holds its rows
-    still, so rows that come in while it is open wait for it to close: a user who opened
-    it before they came in closes it and opens it again."""
-
-    def shown() -> list[Line] | None:
-        lines = menu.open()
-        if find(lines, "Payment received"):
-            return lines
-        menu.close()
-        return None
-
-    return wait_for("the menu with its notification rows", shown, timeout=240, every=2)
-
-
 def test_the_pause_submenu_opens_and_pauses(
     plasma: Plasma, server: ContractServer, apps: list[ChrootApp]
 ) -> None:
@@ -169,43 +153,12 @@ def test_the_pause_submenu_opens_and_pauses(
     screen = plasma.screen
     badge = wait_for("the icon's badge in the panel", screen.badge, timeout=60, every=1)
     menu = Menu(screen, (badge[0] - 5, badge[1] + 5))
-    lines = open_with_rows(menu)
-    assert screen.last_box is not None
-    main = screen.last_box
+    lines = menu.open_with_rows()
     pause = find(lines, "Pause pop-ups")
     assert pause is not None, [line.text for line in lines]
     assert json.loads(app.cli("count", "--format", "json").stdout)["paused"] is False
 
-    refresh = find(lines, "Refresh now")
-    assert refresh is not None
-
-    def submenu() -> list[Line] | None:
-        """The rows of the submenu beside the menu, once it is drawn."""
-        image = screen.shot()
-        box = beside(image, main)
-        if box is None:
-            # (again: Plasma fills a submenu the first time it opens, and shows it
-            # once it is filled when the pointer comes back to its row; a user moves
-            # off the row and back)
-            menu.point(*refresh.centre)
-            menu.point(*pause.centre)
-            return None
-        rows = screen.read(image, box)
-        if find(rows, "For 1 hour") and find(rows, "Resume now"):
-            screen.last_image = image
-            screen.last_box = (min(box[0], main[0]), main[1], max(box[2], main[2]), main[3])
-            return rows
-        return None
-
-    menu.point(pause.centre[0] - 20, pause.centre[1])
-    menu.point(*pause.centre)  # resting on the row opens its submenu
-    rows = wait_for(
-        "the Pause pop-ups submenu and its rows",
-        submenu,
-        timeout=90,
-        every=1,
-        seen=lambda: str([line.text for line in screen.read(screen.shot(), main)]),
-    )
+    rows = menu.submenu(lines, "Pause pop-ups", ("For 1 hour", "Resume now"))
     if os.environ.get("TRAYNOTIFY_SHOTS"):  # the README's: the rows and this submenu
         screen.save_menu(SHOTS / "kde-menu.png", below=100)
     hour = find(rows, "For 1 hour")
@@ -227,29 +180,3 @@ def test_the_pause_submenu_opens_and_pauses(
 
     wait_for("the paused row in the menu", says_paused, timeout=180, every=2)
     assert "Traceback" not in app.stderr()
-
-
-def beside(image: Image.Image, main: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
-    """The box of a menu drawn beside the menu at ``main`` (a submenu): the columns and
-    rows left or right of it filled with a menu's flat light background."""
-    left, top, right, bottom = main
-    counts: dict[tuple[int, int, int], int] = {}
-    for x in (*range(0, left - 1, 2), *range(right + 1, image.width, 2)):
-        for y in range(top, bottom, 4):
-            pixel = rgb(image, x, y)
-            if min(pixel) >= 225:  # (the open menu dims a little while its submenu shows)
-                counts[pixel] = counts.get(pixel, 0) + 1
-    if not counts:
-        return None
-    bg = max(counts, key=lambda c: counts[c])
-    cols = [
-        x
-        for x in (*range(0, left - 1), *range(right + 1, image.width))
-        if sum(rgb(image, x, y) == bg for y in range(top, bottom, 2)) > 15
-    ]
-    if len(cols) < 60:
-        return None
-    rows = [y for y in range(top, bottom) if sum(rgb(image, x, y) == bg for x in cols[::2]) > 15]
-    if len(rows) < 40:
-        return None
-    return min(cols), min(rows), max(cols) + 1, max(rows) + 1
