@@ -470,6 +470,10 @@ class Screen:
         if box is None:
             return None
         self.last_box = box
+        return self.read(image, box)
+
+    def read(self, image: Image.Image, box: tuple[int, int, int, int]) -> list[Line]:
+        """The lines of text in ``box`` of ``image``, read at three times the size."""
         left, top, right, bottom = box
         big = image.crop(box).resize(((right - left) * SCALE, (bottom - top) * SCALE))
         big.save(self.desk.out / "ocr.png")
@@ -505,6 +509,35 @@ class Screen:
         assert self.last_box is not None
         left = self.last_box[0] + 2
         return self.last_image.crop((left, row.top - 4, row.right, row.bottom + 4))
+
+    def beside(
+        self, image: Image.Image, main: tuple[int, int, int, int]
+    ) -> tuple[int, int, int, int] | None:
+        """The box of a menu drawn beside the menu at ``main`` (a submenu): the columns and
+        rows left or right of it filled with a menu's flat light background."""
+        left, top, right, bottom = main
+        counts: dict[tuple[int, int, int], int] = {}
+        for x in (*range(0, left - 1, 2), *range(right + 1, image.width, 2)):
+            for y in range(top, bottom, 4):
+                pixel = rgb(image, x, y)
+                if min(pixel) >= 225:  # (the open menu dims a little while its submenu shows)
+                    counts[pixel] = counts.get(pixel, 0) + 1
+        if not counts:
+            return None
+        bg = max(counts, key=lambda c: counts[c])
+        cols = [
+            x
+            for x in (*range(0, left - 1), *range(right + 1, image.width))
+            if sum(rgb(image, x, y) == bg for y in range(top, bottom, 2)) > 15
+        ]
+        if len(cols) < 60:
+            return None
+        rows = [
+            y for y in range(top, bottom) if sum(rgb(image, x, y) == bg for x in cols[::2]) > 15
+        ]
+        if len(rows) < 40:
+            return None
+        return min(cols), min(rows), max(cols) + 1, max(rows) + 1
 
     def save_menu(self, to: Path, below: int = 0) -> None:
         """The open menu (and ``below`` rows under it), small enough for the README."""
@@ -570,3 +603,61 @@ class Menu:
         assert row is not None, [line.text for line in lines]
         self.point(*row.centre, click="1")
         time.sleep(1)
+
+    def open_with_rows(self, row: str = "Payment received") -> list[Line]:
+        """The menu, open, once it lists ``row`` (a notification). An open menu holds its
+        rows still, so rows that come in while it is open wait for it to close: a user
+        who opened it before they came in closes it and opens it again."""
+
+        def shown() -> list[Line] | None:
+            lines = self.open()
+            if find(lines, row):
+                return lines
+            self.close()
+            return None
+
+        return wait_for("the menu with its notification rows", shown, timeout=240, every=2)
+
+    def submenu(self, lines: list[Line], label: str, expect: Sequence[str]) -> list[Line]:
+        """Open the submenu ``label`` of the menu open now (read as ``lines``) with the
+        pointer, as a user does: rest on its row until the submenu is drawn beside the
+        menu with the rows ``expect``; its rows. The screen's last shot and box are then
+        the menu with the submenu (for save_menu)."""
+        screen = self.screen
+        assert screen.last_box is not None
+        main = screen.last_box
+        row = find(lines, label)
+        assert row is not None, [line.text for line in lines]
+        away = next(line for line in lines if line.top > row.bottom or line.bottom < row.top)
+
+        def drawn() -> list[Line] | None:
+            image = screen.shot()
+            box = screen.beside(image, main)
+            if box is None:
+                # (again: Plasma fills a submenu the first time it opens and shows it
+                # once filled, when the pointer comes back to its row; a user moves off
+                # the row and back)
+                self.point(*away.centre)
+                self.point(*row.centre)
+                return None
+            rows = screen.read(image, box)
+            if all(find(rows, text) for text in expect):
+                screen.last_image = image
+                screen.last_box = (
+                    min(box[0], main[0]),
+                    min(box[1], main[1]),
+                    max(box[2], main[2]),
+                    max(box[3], main[3]),
+                )
+                return rows
+            return None
+
+        self.point(row.centre[0] - 20, row.centre[1])
+        self.point(*row.centre)  # resting on the row opens its submenu
+        return wait_for(
+            f"the {label} submenu and its rows",
+            drawn,
+            timeout=90,
+            every=1,
+            seen=lambda: str([line.text for line in screen.read(screen.shot(), main)]),
+        )
