@@ -117,3 +117,40 @@ def test_quiet_time_is_never_below_its_floor() -> None:
     hold: Hold[Row] = after(Hold(), Call.SHOW, 0.0, BEFORE, quiet=1.0)
     assert held(hold, MIN_QUIET - 0.1, quiet=1.0)
     assert serve(hold, 5.0, ARRIVED, quiet=1.0) == (HEADER4, A, B, C, MARK_ALL)
+
+
+HELD_BEFORE = (HEADER4, A, B, C, MARK_ALL)
+"""BEFORE as shown, its header taking the new count in place."""
+
+
+@pytest.mark.parametrize(
+    ("script", "last"),
+    [
+        # GNOME: AboutToShow once when it first reads the menu (nothing shown), then at
+        # each real opening "opened" and AboutToShow: the opening is served the rows of
+        # now, not those of the first read
+        ([(0, "show"), (1, "state:arrived"), (10, "opened"), (10.1, "show")], ARRIVED),
+        # ... and the opening holds them still from there
+        (
+            [(0, "show"), (10, "opened"), (10.1, "show"), (12, "state:arrived")],
+            HELD_BEFORE,
+        ),
+        # Plasma: AboutToShow and "opened" come together, in either order: one opening
+        ([(0, "show"), (0.2, "opened"), (1, "state:arrived")], HELD_BEFORE),
+        ([(0, "opened"), (0.1, "show"), (1, "state:arrived")], HELD_BEFORE),
+        # opened again with no "closed" in between: still the menu the host drew
+        ([(0, "opened"), (1, "state:arrived"), (5, "opened")], HELD_BEFORE),
+        # xfce4-panel never says "opened": a later AboutToShow keeps what it was shown
+        ([(0, "show"), (1, "state:arrived"), (10, "show")], HELD_BEFORE),
+        # a bare AboutToShow that has run out, then "opened": the rows of now
+        ([(0, "show"), (1, "state:arrived"), (40, "opened")], ARRIVED),
+        # within STALE_SHOW of the call that began the hold it is the same opening
+        ([(0, "show"), (1, "state:arrived"), (2, "opened")], HELD_BEFORE),
+        # after "closed", "opened" is a new opening whatever came before
+        ([(0, "opened"), (1, "state:arrived"), (3, "close"), (4, "opened")], ARRIVED),
+    ],
+)
+def test_an_opening_the_host_announces(
+    script: list[tuple[float, str]], last: tuple[Row, ...]
+) -> None:
+    assert run(script)[-1] == last

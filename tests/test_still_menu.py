@@ -162,3 +162,20 @@ def test_the_console_rows_keep_apart(menu: Menu) -> None:
     labels: list[Any] = menu.labels()
     assert labels.count("Open notifications in console") == 1
     assert "and 3 more…" in labels
+
+
+def test_gnome_first_read_does_not_hold_the_menu_it_opens_later(menu: Menu) -> None:
+    """GNOME's extension calls AboutToShow when it first reads the menu (at start-up,
+    with nothing shown); when the user opens it seconds later ("opened", then
+    AboutToShow) it shows what is true now, and holds that still."""
+    menu.menu.about_to_show(0)  # the extension's first read
+    menu.publish(ARRIVED)
+    assert "New" not in titles(menu.labels())  # it may be showing: held
+    menu.clock.now += 8
+    revision = menu.menu.revision
+    menu.menu.event(0, "opened", ("i", 0), 0)
+    menu.menu.about_to_show(0)
+    assert titles(menu.labels())[1] == "New"
+    assert menu.menu.revision > revision  # announced (the extension reads no layout)
+    menu.publish(BEFORE)  # New read elsewhere while the menu is open: it stays in place
+    assert titles(menu.labels())[1] == "New"

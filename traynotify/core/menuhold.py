@@ -16,19 +16,29 @@ it counts as open (closed without a word, opened again) keeps it held: the host 
 an opening menu from the rows it read last, which are the held ones, and rows that
 came in right after it appeared would move as much as any (an open GTK menu that
 grows gains scroll arrows, and every row shifts).
+
+GNOME's AppIndicator extension calls ``AboutToShow`` once when it first reads the
+menu, without showing it, and says "opened" (then ``AboutToShow``) each time it really
+opens. So an "opened" that comes more than STALE_SHOW seconds after the call that began
+a hold, with no "opened" of its own in it, is a new opening: the host is served the
+rows of now, not those of its first read (else the menu would say "Connecting…" for up
+to QUIET seconds after a start). Plasma's "opened" comes right with its ``AboutToShow``,
+and xfce4-panel says none: both stay as they were.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
 
 QUIET = 30.0
 """Seconds without a word from the host after which an open menu is taken as closed."""
 MIN_QUIET = 15.0
 """The shortest quiet time allowed: less, and a user reading the menu sees it move."""
+STALE_SHOW = 2.0
+"""Seconds after which a call that showed nothing is not the one an "opened" goes with."""
 
 
 class HasId(Protocol):
@@ -43,7 +53,10 @@ class Call(enum.Enum):
     """What the host did, as far as holding the menu goes."""
 
     SHOW = "show"
-    """It is about to show the menu (AboutToShow on the root, Event "opened")."""
+    """It is about to show the menu or a submenu (AboutToShow, Event "opened" on a
+    submenu)."""
+    OPENED = "opened"
+    """Event "opened" on the root: the host says the menu opens now."""
     ASK = "ask"
     """It read the menu or sent another event (counts as a word if the menu is open)."""
     CLOSE = "close"
@@ -59,6 +72,10 @@ class Hold(Generic[R]):
     shown: tuple[R, ...] | None = None
     asked_at: float = 0.0
     """When the host last asked (monotonic seconds), while held."""
+    since: float = 0.0
+    """When the hold began."""
+    opened: bool = False
+    """Whether the host said "opened" in this hold (then its opening is this one)."""
 
 
 def quiet_time(seconds: float) -> float:
@@ -80,12 +97,16 @@ def after(
     hold: Hold[R], call: Call, now: float, latest: Sequence[R], quiet: float = QUIET
 ) -> Hold[R]:
     """The hold once the host made ``call`` at ``now``; ``latest``: the rows of the state now."""
-    if call is Call.SHOW:
-        if held(hold, now, quiet):
-            return Hold(hold.shown, now)  # on screen now: what the host read last
-        return Hold(tuple(latest), now)
+    if call in (Call.SHOW, Call.OPENED):
+        opened = call is Call.OPENED
+        same_opening = held(hold, now, quiet) and (
+            not opened or hold.opened or now - hold.since <= STALE_SHOW
+        )
+        if same_opening:  # on screen now: what the host read last
+            return replace(hold, asked_at=now, opened=hold.opened or opened)
+        return Hold(tuple(latest), now, now, opened)
     if call is Call.ASK:
-        return Hold(hold.shown, now) if held(hold, now, quiet) else Hold()
+        return replace(hold, asked_at=now) if held(hold, now, quiet) else Hold()
     return Hold()
 
 

@@ -417,7 +417,7 @@ class DBusMenu:
             row = self._by_id.get(id_)
         if id_ == ROOT:
             if event_id in ("opened", "closed"):
-                call = menuhold.Call.SHOW if event_id == "opened" else menuhold.Call.CLOSE
+                call = menuhold.Call.OPENED if event_id == "opened" else menuhold.Call.CLOSE
                 self.refresh(call=call)
             else:
                 self._host_asked()
