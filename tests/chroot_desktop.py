@@ -327,7 +327,14 @@ class ChrootApp:
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        wait_for("the app to quit", lambda: not self.running(), timeout=20)
+        wait_for(
+            "the app to quit",
+            lambda: not self.running(),
+            timeout=20,
+            seen=lambda: (
+                f"{_read(Path(f'/proc/{self.pid}/status')) or ''}\n{self.stderr()[-1500:]}"
+            ),
+        )
 
 
 def start_app(desk: Chroot, name: str, api_url: str, key: str) -> ChrootApp:

@@ -19,11 +19,12 @@ grows gains scroll arrows, and every row shifts).
 
 GNOME's AppIndicator extension calls ``AboutToShow`` once when it first reads the
 menu, without showing it, and says "opened" (then ``AboutToShow``) each time it really
-opens. So an "opened" that comes more than STALE_SHOW seconds after the call that began
-a hold, with no "opened" of its own in it, is a new opening: the host is served the
-rows of now, not those of its first read (else the menu would say "Connecting…" for up
-to QUIET seconds after a start). Plasma's "opened" comes right with its ``AboutToShow``,
-and xfce4-panel says none: both stay as they were.
+opens. So "opened" begins a hold of the rows of now unless the hold it comes in began
+with an "opened" of its own (opened again, never said closed): a hold begun by a bare
+``AboutToShow`` does not keep what that call read (else GNOME's menu would say
+"Connecting…" for up to QUIET seconds after a start). Plasma sends "opened" right after
+its ``AboutToShow``, so what it is served can change only in that instant, before the
+menu can be aimed at; xfce4-panel says none, and holds as before.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ QUIET = 30.0
 """Seconds without a word from the host after which an open menu is taken as closed."""
 MIN_QUIET = 15.0
 """The shortest quiet time allowed: less, and a user reading the menu sees it move."""
-STALE_SHOW = 2.0
-"""Seconds after which a call that showed nothing is not the one an "opened" goes with."""
 
 
 class HasId(Protocol):
@@ -72,8 +71,6 @@ class Hold(Generic[R]):
     shown: tuple[R, ...] | None = None
     asked_at: float = 0.0
     """When the host last asked (monotonic seconds), while held."""
-    since: float = 0.0
-    """When the hold began."""
     opened: bool = False
     """Whether the host said "opened" in this hold (then its opening is this one)."""
 
@@ -99,12 +96,9 @@ def after(
     """The hold once the host made ``call`` at ``now``; ``latest``: the rows of the state now."""
     if call in (Call.SHOW, Call.OPENED):
         opened = call is Call.OPENED
-        same_opening = held(hold, now, quiet) and (
-            not opened or hold.opened or now - hold.since <= STALE_SHOW
-        )
-        if same_opening:  # on screen now: what the host read last
-            return replace(hold, asked_at=now, opened=hold.opened or opened)
-        return Hold(tuple(latest), now, now, opened)
+        if held(hold, now, quiet) and (hold.opened or not opened):
+            return replace(hold, asked_at=now)  # on screen now: what the host read last
+        return Hold(tuple(latest), now, opened)
     if call is Call.ASK:
         return replace(hold, asked_at=now) if held(hold, now, quiet) else Hold()
     return Hold()
