@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -668,3 +668,37 @@ class Menu:
             every=1,
             seen=lambda: str([line.text for line in screen.read(screen.shot(), main)]),
         )
+
+
+def pause_from_the_submenu(
+    app: ChrootApp, menu: Menu, shot: Callable[[], None] | None = None
+) -> None:
+    """Open the menu once it lists the notifications, open "Pause pop-ups ▸" with the
+    pointer as a user does (its rows are drawn: "For 1 hour", "Resume now"), click "For 1
+    hour", and see the app paused and, opened again, the menu say so. ``shot``: called
+    while the submenu is open."""
+    lines = menu.open_with_rows()
+    pause = find(lines, "Pause pop-ups")
+    assert pause is not None, [line.text for line in lines]
+    assert json.loads(app.cli("count", "--format", "json").stdout)["paused"] is False
+    rows = menu.submenu(lines, "Pause pop-ups", ("For 1 hour", "Resume now"))
+    if shot is not None:
+        shot()
+    hour = find(rows, "For 1 hour")
+    assert hour is not None
+    menu.point(hour.centre[0], pause.centre[1])  # across into the submenu, then down
+    menu.point(*hour.centre, click="1")
+
+    def paused() -> bool:
+        done = app.cli("count", "--format", "json")
+        return done.returncode == 0 and json.loads(done.stdout)["paused"] is True
+
+    wait_for("pop-ups to be paused", paused, timeout=60, every=1)
+
+    def says_paused() -> list[Line] | None:  # (the click let in what waited)
+        lines = menu.open()
+        menu.close()
+        return lines if find(lines, "Pop-ups paused until") else None
+
+    wait_for("the paused row in the menu", says_paused, timeout=180, every=2)
+    assert "Traceback" not in app.stderr()

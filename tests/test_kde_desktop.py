@@ -9,7 +9,6 @@ The desktop runs in a chroot (tests/chroot_desktop.py); the first run builds it.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -19,7 +18,15 @@ import pytest
 
 from traynotify.devserver import ContractServer
 
-from .chroot_desktop import Chroot, ChrootApp, Line, Menu, Screen, build, find, start_app
+from .chroot_desktop import (
+    Chroot,
+    ChrootApp,
+    Menu,
+    Screen,
+    build,
+    pause_from_the_submenu,
+    start_app,
+)
 from .conftest import KEY
 from .desktop import wait_for
 
@@ -153,30 +160,9 @@ def test_the_pause_submenu_opens_and_pauses(
     screen = plasma.screen
     badge = wait_for("the icon's badge in the panel", screen.badge, timeout=60, every=1)
     menu = Menu(screen, (badge[0] - 5, badge[1] + 5))
-    lines = menu.open_with_rows()
-    pause = find(lines, "Pause pop-ups")
-    assert pause is not None, [line.text for line in lines]
-    assert json.loads(app.cli("count", "--format", "json").stdout)["paused"] is False
 
-    rows = menu.submenu(lines, "Pause pop-ups", ("For 1 hour", "Resume now"))
-    if os.environ.get("TRAYNOTIFY_SHOTS"):  # the README's: the rows and this submenu
-        screen.save_menu(SHOTS / "kde-menu.png", below=100)
-    hour = find(rows, "For 1 hour")
-    assert hour is not None
-    menu.point(hour.centre[0], pause.centre[1])  # across into the submenu, then down
-    menu.point(*hour.centre, click="1")
+    def shot() -> None:  # the README's: the rows and this submenu
+        if os.environ.get("TRAYNOTIFY_SHOTS"):
+            screen.save_menu(SHOTS / "kde-menu.png", below=100)
 
-    def paused() -> bool:
-        done = app.cli("count", "--format", "json")
-        return done.returncode == 0 and json.loads(done.stdout)["paused"] is True
-
-    wait_for("pop-ups to be paused", paused, timeout=60, every=1)
-
-    # the menu says so: the paused row, once the menu has closed and opened again
-    def says_paused() -> list[Line] | None:
-        lines = menu.open()
-        menu.close()
-        return lines if find(lines, "Pop-ups paused until") else None
-
-    wait_for("the paused row in the menu", says_paused, timeout=180, every=2)
-    assert "Traceback" not in app.stderr()
+    pause_from_the_submenu(app, menu, shot)
