@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Protocol, TypeVar
 
 import pytest
 
@@ -289,16 +289,23 @@ def browser_stub(tmp: Path) -> tuple[str, Path]:
     return f"{script} %s", log
 
 
+class Titled(Protocol):
+    def title(self) -> str:
+        """The icon's title, "traynotify: 3 unread" (the X icon window's, or the item's)."""
+        ...
+
+
 def arrives(
     desktop: Desktop,
     server: ContractServer,
-    app: AppProcess,
+    app: Titled,
     title: str,
     count: int,
     event_type: str = "org.api_key.revoke",
 ) -> list[str]:
     """Add a notification; once the badge counts it and one more poll has passed, the
-    titles that popped up since."""
+    titles that popped up since. ``app``: an XEmbed icon (AppProcess) or anything else
+    that reads the tray's title, such as a StatusNotifierItem's."""
     before = len(desktop.toasts())
     server.store.add("alice", event_type, title, "Its body.", "/org/keys")
     wait_for(
