@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -288,6 +289,50 @@ def test_muting_from_the_menu_applies_at_once_and_is_saved(make_app: Any) -> Non
     app.on_action(Action("mute_type", value="org.api_key.revoke"))
     assert turn(app).muted_types == ()
     assert "muted_types" not in read_settings(settings_path()).values
+
+
+class BusTray(FakeTray):
+    """Draws as the StatusNotifierItem does: under the bus's answer lock (``in_order``),
+    which the bus thread holds while it answers a click."""
+
+    def __init__(self, menu_length: int) -> None:
+        super().__init__(menu_length)
+        self.in_order = threading.RLock()
+        self.drawing = threading.Event()
+
+    def update(self, state: TrayState) -> None:
+        self.drawing.set()
+        with self.in_order:
+            super().update(state)
+
+
+def test_a_mute_click_while_a_settings_change_is_drawn_does_not_freeze_the_tray(
+    make_app: Any,
+) -> None:
+    """The panel's click on "Pop-ups for…" is answered on the bus thread, which holds the
+    answer lock; a settings change arriving then draws the menu, which waits for that
+    lock. Neither may wait for the other, or the menu and the poller stop for good."""
+    app = make_app()
+    tray = app.tray = BusTray(10)
+    config("set", "snooze_morning", "08:00")
+    change = threading.Thread(target=app.on_command, args=("settings-changed",), daemon=True)
+    clicked = threading.Event()
+
+    def bus_thread() -> None:
+        with tray.in_order:  # answering the panel's Event "clicked"
+            change.start()
+            tray.drawing.wait(30)  # the change is drawing the menu: it waits for us
+            app.on_action(Action("mute_type", value="org.api_key.revoke"))
+            clicked.set()
+
+    threading.Thread(target=bus_thread, daemon=True).start()
+    assert clicked.wait(30), "the click waited for the settings change, which waited for it"
+    change.join(30)
+    assert not change.is_alive()
+    assert turn(app).muted_types == ("org.api_key.revoke",)
+    assert read_settings(settings_path()).values["muted_types"] == ("org.api_key.revoke",)
+    assert tray.options == (10, "08:00")  # the change was drawn too
+    assert tray.pause_rows()[1] == "Until tomorrow 08:00"
 
 
 def test_a_mute_that_cannot_be_saved_holds_for_this_run_and_says_so(make_app: Any) -> None:

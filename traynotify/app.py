@@ -433,8 +433,12 @@ class App:
             self.tray.update(state)
 
     def _redraw(self) -> None:
-        """Draw the published state again (the language or menu length changed)."""
+        """Draw the published state again, by the settings in use now (the language, menu
+        length or morning changed). Never under the settings lock: drawing may wait for
+        the bus thread, whose click on "Pop-ups for…" waits for that lock."""
         with self._publish_lock:
+            settings = self.settings  # the newest, even if two reloads cross
+            self.tray.set_menu_options(settings.menu_length, settings.snooze_morning)
             self.tray.update(self.published)
 
     def _started(self) -> None:
@@ -583,8 +587,8 @@ class App:
         answer: dict[str, object] = {"applied": [], "overridden": [], "restart": []}
         if self._settings_file is None:
             return answer
-        file = read_settings(self._settings_file)
-        with self._settings_lock:
+        with self._settings_lock:  # read under it too: a mute saved meanwhile is in the file
+            file = read_settings(self._settings_file)
             self.note_problems(file.problems)
             if not file.readable:
                 return answer  # a half-saved edit: keep what is in use until it is fixed
@@ -596,7 +600,7 @@ class App:
             old = self.settings
             applied, restart = live_changes(old, wanted)
             self.settings = replace(wanted, api_url=old.api_url)
-            self._apply(old, self.settings)
+            redraw = self._apply(old, self.settings)
             for name in restart:
                 if self._restart_logged.get(name) != getattr(wanted, name):
                     self._restart_logged[name] = getattr(wanted, name)
@@ -609,6 +613,8 @@ class App:
                 for name in file.values
                 if sources.get(name) in ("command line", "environment")
             }
+        if redraw:
+            self._redraw()
         answer["applied"] = list(applied)
         answer["restart"] = list(restart)
         answer["overridden"] = list(overridden)
@@ -626,8 +632,9 @@ class App:
                 problems[0] + (" " + _("(and {n} more)").format(n=more) if more else "")
             )
 
-    def _apply(self, old: Settings, new: Settings) -> None:
-        """Put changed settings to work (under the settings lock)."""
+    def _apply(self, old: Settings, new: Settings) -> bool:
+        """Put changed settings to work (under the settings lock); whether the tray is to
+        be drawn again (by the caller, once the lock is released: see _redraw)."""
         from .i18n import use_language
 
         if new.language != old.language:
@@ -635,16 +642,12 @@ class App:
         if self._poller_config(new) != self._poller_config(old):
             # the poller holds pop-ups back by the setting itself, under any snooze
             self.poller.reconfigure(self._poller_config(new))
-        menu = (new.menu_length, new.snooze_morning)
-        if menu != (old.menu_length, old.snooze_morning):
-            # The tray cuts the menu at this length (the poller fetches as many) and names
-            # the morning "Until tomorrow" pauses until.
-            with self._publish_lock:
-                self.tray.set_menu_options(*menu)
         if new.interval != old.interval:
             self.poller.refresh()  # poll now, then at the new interval
-        if new.language != old.language or menu != (old.menu_length, old.snooze_morning):
-            self._redraw()
+        # The tray cuts the menu at menu_length (the poller fetches as many) and names the
+        # morning "Until tomorrow" pauses until.
+        menu = (new.menu_length, new.snooze_morning)
+        return new.language != old.language or menu != (old.menu_length, old.snooze_morning)
 
     def _open_page(self, url: str) -> None:
         problem = self.opener(url)
