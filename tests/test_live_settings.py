@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from traynotify import i18n
-from traynotify.app import App
+from traynotify.app import APP_COMMANDS, App
 from traynotify.cli import main
 from traynotify.core.config import Settings
 from traynotify.core.live import live_changes
@@ -31,6 +31,8 @@ from traynotify.desktop.paths import state_dir
 from traynotify.desktop.settings_file import read_settings, settings_path
 from traynotify.desktop.settings_watch import SettingsWatch
 from traynotify.desktop.snooze_store import SnoozeStore, snooze_path
+
+from .test_snooze import STAY_OFF
 
 BASE = Settings()
 
@@ -398,7 +400,7 @@ def serving(make_app: Any) -> Iterator[Any]:
         app: App = make_app(**kwargs)
         instance = Instance(state_dir())
         assert instance.acquire()
-        instance.serve(app.on_command)
+        instance.serve(app.on_command, APP_COMMANDS)  # as the tray serves it
         instances.append(instance)
         return app
 
@@ -431,6 +433,34 @@ def test_config_set_says_a_new_server_waits_for_the_next_start(serving: Any) -> 
     serving()
     _code, out, _err = config("set", "api_url", "https://api.example")
     assert out.splitlines()[1:] == ["The running tray uses it from its next start."]
+
+
+def snooze(*argv: str) -> list[str]:
+    out, err = io.StringIO(), io.StringIO()
+    main(["snooze", *argv], env={}, out=out, err=err)
+    return out.getvalue().splitlines()
+
+
+def test_snooze_asks_the_running_tray_a_pause_from_a_setting_that_is_off(serving: Any) -> None:
+    """The running tray says whether its user paused pop-ups and whether its popups
+    setting holds them back; the settings file alone may not yet say what it uses."""
+    app = serving()
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("popups = false\n")  # not yet taken by the tray
+    app._publish(turn(app))
+    assert snooze() == ["Pop-ups are on"]
+    app.on_command("settings-changed")
+    app._publish(turn(app))
+    assert snooze()[0] == "Pop-ups are off in the settings (popups = false)"
+    app.on_action(Action("snooze", value="forever"))  # the menu's "Until I resume"
+    app._publish(turn(app))
+    assert snooze()[0] == "Pop-ups paused until you resume them"
+    assert snooze("off") == ["The pause is over.", STAY_OFF]  # the tray took it
+    app._publish(turn(app))
+    assert snooze()[0] == "Pop-ups are off in the settings (popups = false)"
+    config("unset", "popups")
+    app._publish(turn(app))
+    assert snooze() == ["Pop-ups are on"]
 
 
 def test_config_set_without_a_tray_says_the_next_start() -> None:

@@ -194,6 +194,36 @@ def test_snooze_writes_reports_and_ends(berlin: None) -> None:
     assert not snooze_path().exists()
 
 
+STAY_OFF = (
+    "Pop-ups stay off while the popups setting is false "
+    "('traynotify config unset popups' turns them on)."
+)
+
+
+def test_snooze_tells_the_popups_setting_from_a_pause(berlin: None) -> None:
+    """popups = false is not a pause: "snooze off" does not end it, so nothing says it
+    did."""
+    cli(["config", "set", "popups", "false"])
+    assert cli(["snooze"])[1].splitlines() == [
+        "Pop-ups are off in the settings (popups = false)",
+        STAY_OFF,
+    ]
+    assert cli(["snooze", "1h"])[1].splitlines() == [
+        "Pop-ups paused until 10:32 (1 h)",
+        STAY_OFF,
+        "The tray app follows it when it starts.",
+    ]
+    assert cli(["snooze"])[1].splitlines() == ["Pop-ups paused until 10:32 (1 h)", STAY_OFF]
+    assert cli(["snooze", "off"])[1].splitlines() == [
+        "The pause is over.",
+        STAY_OFF,
+        "The tray app follows it when it starts.",
+    ]
+    cli(["config", "unset", "popups"])
+    assert cli(["snooze", "off"])[1].splitlines()[0] == "Pop-ups are on again."
+    assert cli(["snooze"])[1] == "Pop-ups are on\n"
+
+
 def test_tomorrow_follows_the_snooze_morning_setting(berlin: None) -> None:
     code, out, _err = cli(["config", "set", "snooze_morning", "7:30"])
     assert (code, out.splitlines()[1]) == (0, "'traynotify snooze tomorrow' uses it from now on.")

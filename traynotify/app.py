@@ -61,6 +61,8 @@ QUIT_GRACE = 5.0
 SNOOZE_CHECK = 15.0
 """Seconds between two looks at the wall clock while a snooze runs: a machine that
 slept through the end (the monotonic clock stood still) ends it this soon after waking."""
+APP_COMMANDS = COMMANDS | {SNOOZE_CHANGED}
+"""What the running tray answers on its instance channel (see App.on_command)."""
 
 
 def wall_clock() -> datetime:
@@ -497,6 +499,9 @@ class App:
                     bar_state(self.published, self.settings.interval, self.snooze.until())
                 ),
                 "api_url": self.settings.api_url,
+                # the bar's "paused" is either; `traynotify snooze` tells them apart
+                "popups_paused": self.published.popups_paused,
+                "popups_setting_off": self.published.popups_setting_off,
             }
         if command == "open":
             self.on_action(Action("open_console"))
@@ -777,7 +782,7 @@ def run_tray(
             env=env,
         )
         app.note_problems(list(problems))
-        instance.serve(app.on_command, COMMANDS | {SNOOZE_CHANGED})
+        instance.serve(app.on_command, APP_COMMANDS)
         return app.run()
     finally:
         instance.close()

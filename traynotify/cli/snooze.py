@@ -32,24 +32,44 @@ def cmd_snooze(ctx: Context) -> int:
     store = SnoozeStore(snooze_path())
     moment = now()
     if not ctx.args.when:
-        paused, until = paused_state(ctx, store, moment)
-        print(describe(paused, until, moment), file=ctx.out)
+        paused, until, setting_off = paused_state(ctx, store, moment)
+        if setting_off and not paused:
+            print(_("Pop-ups are off in the settings (popups = false)"), file=ctx.out)
+        else:
+            print(describe(paused, until, moment), file=ctx.out)
+        if setting_off:
+            print(stay_off(), file=ctx.out)
         return EXIT_OK
     morning = parse_clock(ctx.settings.snooze_morning) or (9, 0)
     snooze = parse_snooze(ctx.args.when, moment, morning=morning)  # refusals leave the file
     store.write(snooze)
     told = ctx.tell_running_app(SNOOZE_CHANGED)
+    setting_off = popups_setting_off(
+        ctx, ctx.ask_running_app("state", timeout=1.0) if told else None
+    )
     if snooze is None:
-        print(_("Pop-ups are on again."), file=ctx.out)
+        # "on again" only if they are: the setting still holds them back otherwise
+        print(_("The pause is over.") if setting_off else _("Pop-ups are on again."), file=ctx.out)
     else:
         print(describe(True, snooze.until, moment), file=ctx.out)
+    if setting_off:
+        print(stay_off(), file=ctx.out)
     if not told:
         print(_("The tray app follows it when it starts."), file=ctx.out)
     return EXIT_OK
 
 
-def paused_state(ctx: Context, store: Any, moment: datetime) -> tuple[bool, datetime | None]:
-    """Whether pop-ups are paused, and until when (None: until resumed, or not paused).
+def stay_off() -> str:
+    """Said while the popups setting holds pop-ups back, whatever the snooze."""
+    return _(
+        "Pop-ups stay off while the popups setting is false "
+        "('traynotify config unset popups' turns them on)."
+    )
+
+
+def paused_state(ctx: Context, store: Any, moment: datetime) -> tuple[bool, datetime | None, bool]:
+    """Whether the user paused pop-ups, until when (None: until resumed, or not paused),
+    and whether the popups setting holds them back (a pause or not).
 
     The running tray says (it also knows a pause from its menu); without one, the snooze
     on file and the popups setting."""
@@ -58,19 +78,30 @@ def paused_state(ctx: Context, store: Any, moment: datetime) -> tuple[bool, date
         from ..core.bar import from_wire
 
         bar = from_wire(answer.get("state"))
-        if bar is not None and bar.paused_until is not None:
-            return True, datetime.fromisoformat(bar.paused_until)
         if bar is not None:
-            return bar.paused, None
-    return file_pause(ctx, store, moment)
+            setting_off = popups_setting_off(ctx, answer)
+            if bar.paused_until is not None:
+                return True, datetime.fromisoformat(bar.paused_until), setting_off
+            paused = answer.get("popups_paused")
+            # a tray from before the answer said so: its "paused" is either
+            return (paused if isinstance(paused, bool) else bar.paused), None, setting_off
+    paused, until = file_snooze(store, moment)
+    return paused, until, not ctx.settings.popups
 
 
-def file_pause(ctx: Context, store: Any, moment: datetime) -> tuple[bool, datetime | None]:
-    """Without a tray: the snooze on file, else the popups setting."""
+def popups_setting_off(ctx: Context, answer: dict[str, Any] | None) -> bool:
+    """Whether the popups setting holds pop-ups back: as the running tray has it (its own
+    command line and environment may differ), else as this command reads it."""
+    off = answer.get("popups_setting_off") if answer is not None else None
+    return off if isinstance(off, bool) else not ctx.settings.popups
+
+
+def file_snooze(store: Any, moment: datetime) -> tuple[bool, datetime | None]:
+    """Without a tray: the snooze on file, if it is in force, and its end."""
     snooze = store.read()
     if snooze is not None and snooze.active(moment):
         return True, snooze.until
-    return not ctx.settings.popups, None
+    return False, None
 
 
 def pause_fields(ctx: Context) -> dict[str, Any]:
@@ -81,8 +112,8 @@ def pause_fields(ctx: Context) -> dict[str, Any]:
         store = SnoozeStore(snooze_path())
     except OSError:  # no folder of this user's, so no snooze on file
         return {"paused": not ctx.settings.popups, "paused_until": None}
-    paused, until = file_pause(ctx, store, now())
+    paused, until = file_snooze(store, now())
     return {
-        "paused": paused,
+        "paused": paused or not ctx.settings.popups,
         "paused_until": until.isoformat(timespec="seconds") if until is not None else None,
     }
