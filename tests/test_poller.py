@@ -24,7 +24,7 @@ from traynotify.core.toasts import Toast
 from traynotify.desktop.pending_store import PendingStore
 from traynotify.desktop.seen import KEEP_IDS, SeenStore
 from traynotify.devserver import ContractServer, Fault, Hold, RequestRecord, Store
-from traynotify.devserver.faults import MARK_READ, Answer
+from traynotify.devserver.faults import MARK_ALL, MARK_READ, Answer
 
 from .conftest import KEY, T0, ServerClock
 
@@ -329,6 +329,36 @@ def test_failed_mark_all_restores_and_says_so(h: Harness) -> None:
     assert h.state.notice is not None
     assert h.state.notice.startswith("Could not mark all as read")
     assert h.server.store.unread_count("alice") == 3
+
+
+def test_a_click_just_after_mark_all_is_sent_when_the_mark_all_is_refused(h: Harness) -> None:
+    """Quick hands: "Mark all as read", then a row of a menu still on screen, before the
+    poller took the mark-all. The server refuses the mark-all for good; the click was an
+    intent of its own, and goes."""
+    h.turn()
+    h.server.faults.arm(Answer(400), path=MARK_ALL)
+    h.poller.mark_all_read()
+    h.poller.mark_read(5003)
+    h.poller.step()
+    assert h.state.notice is not None
+    assert h.state.notice.startswith("Could not mark all as read")
+    assert h.requests("/5003/mark-read") == 1
+    assert h.server.store.unread_count("alice") == 2
+    assert h.ids == [5001, 5004]
+    assert PendingStore(h.pending_path, h.server.url).load() == []
+
+
+def test_a_click_just_after_mark_all_is_done_by_the_mark_all(h: Harness) -> None:
+    h.turn()
+    h.poller.mark_all_read()
+    h.poller.mark_read(5003)
+    h.poller.step()
+    h.turn()
+    assert h.requests("/mark-all-read") == 1
+    assert h.requests("/5003/mark-read") == 0  # never sent twice
+    assert h.server.store.unread_count("alice") == 0
+    assert h.state.count == 0
+    assert PendingStore(h.pending_path, h.server.url).load() == []
 
 
 def test_401_stops_polling_until_the_key_changes(h: Harness) -> None:

@@ -210,7 +210,7 @@ class Reads:
         """Take up the reads kept by an earlier run: pending at once, sent first."""
         for job in self.keep.load():
             if isinstance(job, ReadOne):
-                if job.id in self.pending:
+                if job.id in self._ones():
                     continue
                 self.pending.add(job.id)
             else:
@@ -218,8 +218,11 @@ class Reads:
             self._jobs.append(job)
 
     def ask_one(self, note: Notification) -> bool:
-        """Queue one read (kept before it shows); False when it is pending already."""
-        if note.id in self.pending:
+        """Queue one read (kept before it shows); False when one is queued already.
+
+        One that a queued mark-all covers is queued too, behind it: if that mark-all
+        is refused, this click still goes; if it marks, the click is done with it."""
+        if note.id in self._ones():
             return False
         self._jobs.append(ReadOne(note.id, note.title))
         self.keep.save(self._jobs)
@@ -251,6 +254,10 @@ class Reads:
                 return
         self.keep.save(self._jobs)
 
+    def _ones(self) -> set[int]:
+        """The ids of the single reads queued."""
+        return {job.id for job in self._jobs if isinstance(job, ReadOne)}
+
     def waiting(self) -> set[int]:
         """The ids the queued jobs read (they stay pending whatever else happens)."""
         ids: set[int] = set()
@@ -259,5 +266,16 @@ class Reads:
         return ids
 
     def settled(self, ids: Iterable[int]) -> None:
-        """The server confirmed or refused these: no longer pending."""
+        """A mark-all that read these was refused (or had nothing to read): no longer
+        pending, but for the single reads still queued for them."""
+        self.pending.difference_update(set(ids) - self._ones())
+
+    def read_by_all(self, ids: Iterable[int]) -> None:
+        """The server marked these read (a mark-all): no longer pending, and the single
+        reads queued for them behind it are done with it (never sent twice)."""
+        ids = set(ids)
         self.pending.difference_update(ids)
+        kept = deque(j for j in self._jobs if not (isinstance(j, ReadOne) and j.id in ids))
+        if len(kept) != len(self._jobs):
+            self._jobs = kept
+            self.keep.save(self._jobs)

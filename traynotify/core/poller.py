@@ -621,7 +621,7 @@ class Poller:
             if not known.items and known.total == 0:
                 # Read elsewhere meanwhile: nothing to mark. Whatever arrives now is
                 # shown by the next poll, not marked unseen by a mark-all sent anyway.
-                self._reads.settled(expected)
+                self._reads.read_by_all(expected)
                 self._show()
                 self._reply(reply, MarkAllOutcome(Done.NOTHING))
                 return True
@@ -651,7 +651,7 @@ class Poller:
             )
             return False
         self._succeeded()
-        self._reads.settled(expected)
+        self._reads.read_by_all(expected)
         self._reply(reply, MarkAllOutcome(Done.MARKED, marked))
         self._known = Snapshot(0, ())
         self._next_at = self._clock.monotonic()  # learn at once what arrived meanwhile
