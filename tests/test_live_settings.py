@@ -32,7 +32,7 @@ from traynotify.desktop.settings_file import read_settings, settings_path
 from traynotify.desktop.settings_watch import SettingsWatch
 from traynotify.desktop.snooze_store import SnoozeStore, snooze_path
 
-from .test_snooze import STAY_OFF
+from .test_snooze import STAY_OFF, cli
 
 BASE = Settings()
 
@@ -436,9 +436,7 @@ def test_config_set_says_a_new_server_waits_for_the_next_start(serving: Any) -> 
 
 
 def snooze(*argv: str) -> list[str]:
-    out, err = io.StringIO(), io.StringIO()
-    main(["snooze", *argv], env={}, out=out, err=err)
-    return out.getvalue().splitlines()
+    return cli(["snooze", *argv])[1].splitlines()
 
 
 def test_snooze_asks_the_running_tray_a_pause_from_a_setting_that_is_off(serving: Any) -> None:

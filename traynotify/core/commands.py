@@ -266,8 +266,8 @@ class Reads:
         return ids
 
     def settled(self, ids: Iterable[int]) -> None:
-        """A mark-all that read these was refused (or had nothing to read): no longer
-        pending, but for the single reads still queued for them."""
+        """A mark-all that would have read these was refused: no longer pending, but for
+        the single reads still queued for them (sent next, on their own)."""
         self.pending.difference_update(set(ids) - self._ones())
 
     def read_by_all(self, ids: Iterable[int]) -> None:
